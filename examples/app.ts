@@ -1,0 +1,53 @@
+/**
+ * The example app: every capability of cdk-secure-bucket built so far, in one CDK app.
+ *
+ *   npx projen example      # synthesizes it to examples/cdk.out and prints the security posture
+ */
+import { App, Duration, Stack, StackProps } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { AccessLogsBucket, SecureBucket } from '../src';
+
+/** An application team's stack: one line for a bucket, a few more for options. */
+export class DataStack extends Stack {
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+
+    // The one-liner: SSE-KMS with its own rotated key, versioned, logged, TLS-only, private, retained.
+    new SecureBucket(this, 'Data');
+
+    // Options: a shared key, TLS 1.3, shorter noncurrent retention, a log prefix and an archive rule.
+    const key = new kms.Key(this, 'ReportsKey', { enableKeyRotation: true, description: 'Reports buckets' });
+    new SecureBucket(this, 'Reports', {
+      encryptionKey: key,
+      minimumTLSVersion: 1.3,
+      noncurrentVersionExpiration: Duration.days(30),
+      noncurrentVersionsToRetain: 3,
+      serverAccessLogsPrefix: 'reports/',
+      lifecycleRules: [{
+        id: 'ArchiveAfter90Days',
+        transitions: [{ storageClass: s3.StorageClass.GLACIER_INSTANT_RETRIEVAL, transitionAfter: Duration.days(90) }],
+      }],
+    });
+  }
+}
+
+/** A platform team's stack: a central log bucket with a longer retention, used explicitly. */
+export class AuditStack extends Stack {
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+    const logs = new AccessLogsBucket(this, 'AuditLogs', { logRetention: Duration.days(730) });
+    new SecureBucket(this, 'Evidence', { serverAccessLogsBucket: logs, serverAccessLogsPrefix: 'evidence/' });
+  }
+}
+
+const app = new App({
+  outdir: process.env.CDK_OUTDIR,
+  postCliContext: { 'aws:cdk:disable-creation-stack-traces': true },
+  stackTraces: false,
+});
+const env = { account: '111111111111', region: 'us-east-1' };
+new DataStack(app, 'SecureBucketExample-Data', { env });
+new AuditStack(app, 'SecureBucketExample-Audit', { env });
+app.synth();

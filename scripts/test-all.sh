@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Runs everything that proves the project and prints one closing line: "N passed, N failed".
+#
+#   npx projen test:all
+#
+# Steps (each also counted as one check): jsii compile with README examples compiled by
+# jsii-rosetta (strict), API.md up to date, jest (every TypeScript test) and eslint, the
+# example app synthesizes, and the Python package builds with jsii-pacmak.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+rm -rf test-reports && mkdir -p test-reports
+steps=test-reports/steps.tsv
+: > "$steps"
+
+step() {
+  local name="$1"; shift
+  echo "::: ${name}"
+  local started=$SECONDS
+  if "$@"; then
+    printf '%s\tpassed\t%s\n' "$name" "$((SECONDS - started))" >> "$steps"
+  else
+    printf '%s\tfailed\t%s\n' "$name" "$((SECONDS - started))" >> "$steps"
+  fi
+}
+
+python_env() {
+  # The Python build needs setuptools, build and twine (from PyPI) in a virtual environment.
+  [ -x .venv/bin/python ] || python3 -m venv .venv || return 1
+  .venv/bin/pip install --quiet --disable-pip-version-check setuptools build twine
+}
+
+api_md_up_to_date() {
+  git diff --exit-code --stat -- API.md || { echo "API.md is out of date: run 'npx projen compile' and commit API.md"; return 1; }
+}
+
+python_package() {
+  PATH="$PWD/.venv/bin:$PATH" npx projen package:python && ls dist/python/*.whl
+}
+
+compile() { npx projen compile && npx projen post-compile; }
+step "jsii compile, README examples compiled by jsii-rosetta (strict), API.md generated" compile
+step "API.md matches the code" api_md_up_to_date
+step "jest and eslint" npx projen test
+step "example app synthesizes" npx projen example
+step "Python virtual environment" python_env
+step "Python package builds (jsii-pacmak)" python_package
+
+node scripts/summarize-tests.js test-reports

@@ -1,0 +1,120 @@
+import { Lazy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+
+/**
+ * Policy-statement builders shared by every construct and mixin of this library.
+ *
+ * They build statements only; they never decide whether one is needed.
+ */
+
+/** The S3 service principal that delivers server access logs. */
+export const LOG_DELIVERY_SERVICE = 'logging.s3.amazonaws.com';
+
+const SSE_HEADER = 's3:x-amz-server-side-encryption';
+const SSE_KEY_HEADER = 's3:x-amz-server-side-encryption-aws-kms-key-id';
+
+/**
+ * The three Deny statements that stop uploads encrypted with anything but `keyArn`.
+ *
+ * | request headers                              | result                                   |
+ * |----------------------------------------------|------------------------------------------|
+ * | none                                         | allowed: default encryption uses the key |
+ * | algorithm `aws:kms`, key id = `keyArn`        | allowed                                  |
+ * | algorithm present and not `aws:kms`           | denied (statement 1)                     |
+ * | key id present and not `keyArn`               | denied (statement 2)                     |
+ * | algorithm `aws:kms` without a key id          | denied (statement 3): S3 would use aws/s3 |
+ *
+ * Each condition on a header is guarded by a `Null` check so that requests without
+ * the header (default encryption, the log delivery service) are not denied.
+ */
+export function wrongEncryptionDenies(objectsArn: string, keyArn: string): iam.PolicyStatement[] {
+  const base = {
+    effect: iam.Effect.DENY,
+    principals: [new iam.AnyPrincipal()],
+    actions: ['s3:PutObject'],
+    resources: [objectsArn],
+  };
+  return [
+    new iam.PolicyStatement({
+      ...base,
+      sid: 'DenyUploadsWithOtherEncryption',
+      conditions: {
+        StringNotEquals: { [SSE_HEADER]: 'aws:kms' },
+        Null: { [SSE_HEADER]: 'false' },
+      },
+    }),
+    new iam.PolicyStatement({
+      ...base,
+      sid: 'DenyUploadsWithOtherKmsKey',
+      conditions: {
+        StringNotEquals: { [SSE_KEY_HEADER]: keyArn },
+        Null: { [SSE_KEY_HEADER]: 'false' },
+      },
+    }),
+    new iam.PolicyStatement({
+      ...base,
+      sid: 'DenyKmsUploadsWithoutKeyId',
+      conditions: {
+        StringEquals: { [SSE_HEADER]: 'aws:kms' },
+        Null: { [SSE_KEY_HEADER]: 'true' },
+      },
+    }),
+  ];
+}
+
+/** Properties of the log-delivery statement. */
+export interface LogDeliveryStatementProps {
+  /** ARNs the logs are written under, e.g. `arn:aws:s3:::logs/*`. */
+  readonly objectArns: string[];
+  /**
+   * Produces the source bucket ARNs (`aws:SourceArn`) when the policy is rendered, so that
+   * one statement can list every source added later. `undefined` means account-scoped delivery.
+   */
+  readonly sourceArns: () => string[] | undefined;
+  /** The account the source buckets belong to (`aws:SourceAccount`). */
+  readonly sourceAccount: string;
+}
+
+/**
+ * Allows the S3 log delivery service to write server access logs, for the given
+ * source buckets of the given account only (the confused-deputy guard AWS documents:
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html).
+ */
+export function logDeliveryStatement(props: LogDeliveryStatementProps): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'S3ServerAccessLogsPolicy',
+    effect: iam.Effect.ALLOW,
+    principals: [new iam.ServicePrincipal(LOG_DELIVERY_SERVICE)],
+    actions: ['s3:PutObject'],
+    resources: props.objectArns,
+    conditions: {
+      StringEquals: { 'aws:SourceAccount': props.sourceAccount },
+      ArnLike: Lazy.any({
+        produce: () => {
+          const arns = props.sourceArns();
+          return arns === undefined ? undefined : { 'aws:SourceArn': arns };
+        },
+      }),
+    },
+  });
+}
+
+/**
+ * Key-policy statement that lets only AWS services create grants on a key
+ * (AWS Control Tower CT.KMS.PR.3; https://docs.aws.amazon.com/kms/latest/developerguide/grants.html).
+ */
+export function denyGrantsExceptForAwsServices(): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'DenyGrantsExceptForAwsServices',
+    effect: iam.Effect.DENY,
+    principals: [new iam.AnyPrincipal()],
+    actions: ['kms:CreateGrant'],
+    resources: ['*'],
+    conditions: {
+      BoolIfExists: {
+        'kms:GrantIsForAWSResource': 'false',
+        'aws:PrincipalIsAWSService': 'false',
+      },
+    },
+  });
+}

@@ -1,0 +1,1 @@
+process.env.CDK_DISABLE_CLI_TELEMETRY = 'true';
