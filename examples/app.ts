@@ -4,10 +4,11 @@
  *   npx projen example      # synthesizes it to examples/cdk.out and prints the security posture
  */
 import { App, Duration, Stack, StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { AccessLogsBucket, SecureBucket } from '../src';
+import { AccessLogsBucket, AccessRestriction, AdminOnlyChanges, RoleOnly, SecureBucket, SourceIpOnly, VpcEndpointOnly } from '../src';
 
 /** An application team's stack: one line for a bucket, a few more for options. */
 export class DataStack extends Stack {
@@ -33,6 +34,27 @@ export class DataStack extends Stack {
   }
 }
 
+/** A team that narrows who may reach its bucket, and from where. */
+export class RestrictedStack extends Stack {
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+    const pipeline = iam.Role.fromRoleName(this, 'Pipeline', 'data-pipeline');
+
+    // Through the VPC endpoint OR from the office (one Deny: aws:SourceIp is absent through an endpoint),
+    // AND only the pipeline role, AND configuration changes by administrators only.
+    new SecureBucket(this, 'Restricted', {
+      accessRestrictions: [
+        AccessRestriction.anyOf(
+          new VpcEndpointOnly({ vpcEndpointIds: ['vpce-0a1b2c3d4e5f60718'] }),
+          new SourceIpOnly({ cidrs: ['203.0.113.0/24', '2001:db8:1234::/48'] }),
+        ),
+        new RoleOnly({ roles: [pipeline], exemptPrincipalArns: ['BreakGlass'] }),
+        new AdminOnlyChanges({ administratorArns: ['arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_Admin_*'] }),
+      ],
+    });
+  }
+}
+
 /** A platform team's stack: a central log bucket with a longer retention, used explicitly. */
 export class AuditStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
@@ -49,5 +71,6 @@ const app = new App({
 });
 const env = { account: '111111111111', region: 'us-east-1' };
 new DataStack(app, 'SecureBucketExample-Data', { env });
+new RestrictedStack(app, 'SecureBucketExample-Restricted', { env });
 new AuditStack(app, 'SecureBucketExample-Audit', { env });
 app.synth();

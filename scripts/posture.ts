@@ -23,6 +23,34 @@ export interface BucketPosture {
   readonly tls: string;
   readonly lifecycle: string;
   readonly deletionPolicy: string;
+  readonly access: string;
+}
+
+const RESTRICTION_KEYS: Record<string, string> = {
+  'aws:SourceVpce': 'VPC endpoint',
+  'aws:SourceVpc': 'VPC',
+  'aws:SourceIp': 'source IP',
+  'aws:PrincipalArn': 'principal',
+  'aws:userId': 'role id',
+};
+
+/** Who may use the bucket, read from its Deny statements: "A or B" within a statement, "and" between. */
+function accessSummary(denies: any[]): string {
+  const parts: string[] = [];
+  for (const s of denies) {
+    const actions: string[] = [].concat(s.Action ?? []);
+    if (actions.includes('s3:PutBucketPolicy') && !actions.includes('s3:*')) {
+      parts.push('admin-only changes');
+      continue;
+    }
+    if (!actions.includes('s3:*')) { continue; }
+    const keys = Object.values<any>(s.Condition ?? {}).flatMap(op => Object.keys(op));
+    const labels = [...new Set(keys.map(k => RESTRICTION_KEYS[k]).filter(Boolean))];
+    // A principal list alone is only the lock-out exemptions of another condition.
+    const real = labels.filter(l => l !== 'principal' || !keys.some(k => ['aws:SourceVpce', 'aws:SourceVpc', 'aws:SourceIp', 'aws:userId'].includes(k)));
+    if (real.length > 0) { parts.push(real.join(' or ')); }
+  }
+  return parts.length > 0 ? parts.join(' and ') : 'IAM only';
 }
 
 /** Reads every template of a cloud assembly (and of nested assemblies such as Stages). */
@@ -99,6 +127,7 @@ export function bucketPostures(stack: string, template: Template): BucketPosture
       tls: tlsOnly ? `TLS only${minTls !== undefined ? `, >= ${minTls}` : ''}` : 'not enforced',
       lifecycle: lifecycle || 'none',
       deletionPolicy: r.DeletionPolicy ?? 'Delete',
+      access: accessSummary(denies),
     };
   });
 }
@@ -117,9 +146,9 @@ function main(): void {
   console.log(`Buckets (${postures.length}):\n`);
   const yes = (b: boolean) => (b ? 'yes' : 'NO');
   console.log(table([
-    ['stack', 'bucket', 'encryption', 'key', 'bucket key', 'versioned', 'logs to', 'public access blocked', 'ACLs off', 'TLS', 'on delete', 'lifecycle'],
+    ['stack', 'bucket', 'encryption', 'key', 'bucket key', 'versioned', 'logs to', 'public access blocked', 'ACLs off', 'TLS', 'on delete', 'access restricted to', 'lifecycle'],
     ...postures.map(p => [p.stack, p.logicalId, p.encryption, p.key, yes(p.bucketKey), yes(p.versioning), p.logTarget,
-      yes(p.publicAccessBlocked), yes(p.aclsDisabled), p.tls, p.deletionPolicy, p.lifecycle]),
+      yes(p.publicAccessBlocked), yes(p.aclsDisabled), p.tls, p.deletionPolicy, p.access, p.lifecycle]),
   ]));
 }
 

@@ -2,8 +2,7 @@ import { Annotations, Duration, RemovalPolicy, Stack, Token, Validations } from 
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { futurePath, invalidProp } from './private/errors';
-import { logDeliveryStatement } from './private/statements';
-import { literalBucketName } from './private/validate';
+import { logDeliveryStatement, logSourceArn } from './private/statements';
 
 /**
  * Properties of an `AccessLogsBucket`.
@@ -81,7 +80,6 @@ export class AccessLogsBucket extends s3.Bucket {
   }
 
   private readonly sources = new Set<string>();
-  private readonly prefixes = new Set<string>();
   private readonly maxListedSources: number;
   private deliveryStatementAdded = false;
 
@@ -145,9 +143,8 @@ export class AccessLogsBucket extends s3.Bucket {
    * falls back to account-scoped delivery.
    *
    * @param source the bucket whose access logs are delivered here
-   * @param prefix the key prefix the logs are written under
    */
-  public addLogSource(source: s3.IBucket, prefix?: string): void {
+  public addLogSource(source: s3.IBucket): void {
     const stack = Stack.of(this);
     const sourceAccount = source.env.account;
     if (!Token.isUnresolved(sourceAccount) && !Token.isUnresolved(stack.account) && sourceAccount !== stack.account) {
@@ -161,8 +158,7 @@ export class AccessLogsBucket extends s3.Bucket {
         'Use a log bucket in the source bucket\'s region.');
     }
 
-    this.sources.add(sourceArnFor(this, source));
-    this.prefixes.add(prefix ?? '');
+    this.sources.add(logSourceArn(this, source));
 
     if (!this.deliveryStatementAdded) {
       this.deliveryStatementAdded = true;
@@ -195,21 +191,3 @@ export class AccessLogsBucket extends s3.Bucket {
 }
 
 const ACCESS_LOGS_BUCKET_SYMBOL = Symbol.for('cdk-secure-bucket.AccessLogsBucket');
-
-/**
- * The `aws:SourceArn` of a source bucket, without creating a reference from the log bucket's
- * stack to another stack (which would make the two stacks depend on each other).
- */
-function sourceArnFor(logBucket: AccessLogsBucket, source: s3.IBucket): string {
-  const logStack = Stack.of(logBucket);
-  if (Stack.of(source) === logStack) {
-    return source.bucketArn;
-  }
-  const sourceName = literalBucketName(source);
-  if (sourceName !== undefined) {
-    return logStack.formatArn({ service: 's3', region: '', account: '', resource: sourceName });
-  }
-  return invalidProp(logBucket, 'serverAccessLogsBucket', logBucket.node.path,
-    `is in stack ${logStack.stackName} but the source bucket ${source.node.path} is in another stack and has no literal name`,
-    'Give the source bucket a literal bucketName, or use a log bucket in the source bucket\'s stack (the default).');
-}

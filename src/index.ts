@@ -1,2 +1,3 @@
 export * from './secure-bucket';
 export * from './access-logs-bucket';
+export * from './access';

@@ -3,9 +3,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { AccessRestriction } from './access/access-restriction';
 import { AccessLogsBucket } from './access-logs-bucket';
-import { describe, futurePath, invalidProp } from './private/errors';
-import { denyGrantsExceptForAwsServices, logDeliveryStatement, wrongEncryptionDenies } from './private/statements';
+import { futurePath, invalidProp } from './private/errors';
+import { checkPolicySize } from './private/policy-size';
+import { denyGrantsExceptForAwsServices, logDeliveryStatement, logSourceArn, wrongEncryptionDenies } from './private/statements';
 import { literalBucketName, validateBucketName } from './private/validate';
 
 /**
@@ -200,6 +202,14 @@ export interface SecureBucketProps {
   readonly transferAcceleration?: boolean;
 
   /**
+   * Access restrictions applied to the bucket (each is also usable as `bucket.with(restriction)`).
+   * Restrictions in this list all hold (AND); use `AccessRestriction.anyOf` for OR.
+   *
+   * @default - none: IAM decides who may use the bucket
+   */
+  readonly accessRestrictions?: AccessRestriction[];
+
+  /**
    * The role of the custom resource that manages event notifications added with
    * `addEventNotification`.
    *
@@ -281,6 +291,13 @@ export class SecureBucket extends s3.Bucket {
     this.serverAccessLogsBucket = this.configureServerAccessLogs(props);
 
     this.acknowledgeOptionalControls();
+    checkPolicySize(this);
+    // Mixins and escape hatches act after construction: check the guarantees again at synth.
+    this.node.addValidation({ validate: () => guaranteesBroken(this) });
+
+    if (props.accessRestrictions && props.accessRestrictions.length > 0) {
+      this.with(...props.accessRestrictions);
+    }
   }
 
   /**
@@ -329,7 +346,7 @@ export class SecureBucket extends s3.Bucket {
         }
         const keyPolicy = keyResource.cfnOptions.deletionPolicy;
         if (keyPolicy === 'Delete' && !destroyable) {
-          return [`'encryptionKey' ${this.key.node.path} has removal policy DESTROY but the bucket is ${describe(removalPolicy)}${removalPolicy === RemovalPolicy.DESTROY ? ' without autoDeleteObjects' : ''}: objects left in the bucket would become unreadable when the key is deleted. Give the key RemovalPolicy.RETAIN, or destroy the bucket with autoDeleteObjects: true.`];
+          return [`'encryptionKey' ${this.key.node.path} has removal policy DESTROY but the bucket's removal policy is ${removalPolicy.toUpperCase()}${removalPolicy === RemovalPolicy.DESTROY ? ' without autoDeleteObjects' : ''}: objects left in the bucket would become unreadable when the key is deleted. Give the key RemovalPolicy.RETAIN, or destroy the bucket with autoDeleteObjects: true.`];
         }
         return [];
       },
@@ -349,13 +366,14 @@ export class SecureBucket extends s3.Bucket {
     };
 
     if (AccessLogsBucket.isAccessLogsBucket(target)) {
-      target.addLogSource(this, prefix);
+      target.addLogSource(this);
     } else {
       // A bucket of another construct: one statement per source (imported buckets ignore it).
+      const sourceArn = logSourceArn(target, this);
       target.addToResourcePolicy(logDeliveryStatement({
         objectArns: [target.arnForObjects(`${prefix ?? ''}*`)],
         sourceAccount: Stack.of(this).account,
-        sourceArns: () => [this.bucketArn],
+        sourceArns: () => [sourceArn],
       }));
     }
     return target;
@@ -504,15 +522,18 @@ function checkLifecycleRule(fail: Fail, prop: string, rule: s3.LifecycleRule, de
   checkWholePositiveDays(fail, `${prop}.noncurrentVersionExpiration`, rule.noncurrentVersionExpiration);
   checkWholePositiveDays(fail, `${prop}.abortIncompleteMultipartUploadAfter`, rule.abortIncompleteMultipartUploadAfter);
 
-  const ruleNoncurrentExpiration = rule.noncurrentVersionExpiration ?? defaultNoncurrentExpiration;
-  const expirationDays = days(ruleNoncurrentExpiration);
+  // Noncurrent versions go at the first expiration that applies: the rule's own or the default rule's.
+  const candidates = [
+    { prop: 'noncurrentVersionExpiration', duration: defaultNoncurrentExpiration },
+    ...(rule.noncurrentVersionExpiration ? [{ prop: `${prop}.noncurrentVersionExpiration`, duration: rule.noncurrentVersionExpiration }] : []),
+  ].filter(c => days(c.duration) !== undefined);
+  const first = candidates.sort((a, b) => days(a.duration)! - days(b.duration)!)[0];
   (rule.noncurrentVersionTransitions ?? []).forEach((t, i) => {
     const transitionDays = days(t.transitionAfter);
-    if (expirationDays !== undefined && transitionDays !== undefined && expirationDays <= transitionDays) {
-      const which = rule.noncurrentVersionExpiration ? `${prop}.noncurrentVersionExpiration` : 'noncurrentVersionExpiration';
+    if (first !== undefined && transitionDays !== undefined && days(first.duration)! <= transitionDays) {
       fail(`${prop}.noncurrentVersionTransitions[${i}].transitionAfter`, t.transitionAfter.toHumanString(),
-        `is not shorter than ${which} (${ruleNoncurrentExpiration.toHumanString()}): noncurrent versions would expire before they move to ${t.storageClass}`,
-        `Lower the transition, or raise ${which} above ${transitionDays} days.`);
+        `is not shorter than ${first.prop} (${first.duration.toHumanString()}): noncurrent versions would expire before they move to ${t.storageClass}`,
+        `Lower the transition, or raise ${first.prop} above ${transitionDays} days.`);
     }
   });
   const currentExpirationDays = rule.expiration ? days(rule.expiration) : undefined;
@@ -524,6 +545,44 @@ function checkLifecycleRule(fail: Fail, prop: string, rule: s3.LifecycleRule, de
         `Lower the transition, or raise ${prop}.expiration above ${transitionDays} days.`);
     }
   });
+}
+
+/**
+ * The guarantees of a SecureBucket that its CloudFormation resource no longer keeps, e.g. after
+ * `bucket.with(new s3.mixins.BucketVersioning(false))`.
+ */
+function guaranteesBroken(bucket: SecureBucket): string[] {
+  const cfn = bucket.node.defaultChild as s3.CfnBucket;
+  const stack = Stack.of(bucket);
+  const r = (v: unknown) => stack.resolve(v);
+  const problems: string[] = [];
+  if (r(cfn.versioningConfiguration)?.status !== 'Enabled') {
+    problems.push('versioning is not Enabled');
+  }
+  const pab = r(cfn.publicAccessBlockConfiguration) ?? {};
+  const open = ['blockPublicAcls', 'blockPublicPolicy', 'ignorePublicAcls', 'restrictPublicBuckets'].filter(k => pab[k] !== true);
+  if (open.length > 0) {
+    problems.push(`public access block ${open.join(', ')} is not true`);
+  }
+  const ownership = (r(cfn.ownershipControls)?.rules ?? []).map((rule: any) => rule.objectOwnership);
+  if (ownership.length !== 1 || ownership[0] !== 'BucketOwnerEnforced') {
+    problems.push(`object ownership is ${JSON.stringify(ownership)}, not BucketOwnerEnforced`);
+  }
+  const acl = r(cfn.accessControl);
+  if (acl !== undefined) {
+    problems.push(`an ACL (${acl}) is set`);
+  }
+  const sse = r(cfn.bucketEncryption)?.serverSideEncryptionConfiguration?.[0];
+  if (sse?.serverSideEncryptionByDefault?.sseAlgorithm !== 'aws:kms' || !sse?.serverSideEncryptionByDefault?.kmsMasterKeyId) {
+    problems.push('default encryption is not SSE-KMS with a customer-managed key');
+  }
+  if (sse?.bucketKeyEnabled !== true) {
+    problems.push('the S3 Bucket Key is off');
+  }
+  if (r(cfn.loggingConfiguration)?.destinationBucketName === undefined) {
+    problems.push('server access logging is off');
+  }
+  return problems.map(p => `SecureBucket ${bucket.node.path}: ${p}. A mixin, property override or direct change to the L1 weakened a guarantee after construction; remove that change.`);
 }
 
 /**

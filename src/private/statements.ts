@@ -1,5 +1,9 @@
-import { Lazy } from 'aws-cdk-lib';
+import { Lazy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { IConstruct } from 'constructs';
+import { invalidProp } from './errors';
+import { literalBucketName } from './validate';
 
 /**
  * Policy-statement builders shared by every construct and mixin of this library.
@@ -117,4 +121,23 @@ export function denyGrantsExceptForAwsServices(): iam.PolicyStatement {
       },
     },
   });
+}
+
+/**
+ * The `aws:SourceArn` of a log source bucket, as seen from the log target's stack, without
+ * creating a reference from that stack to another one (the two stacks would depend on each
+ * other: the source names the target, the target's policy names the source).
+ */
+export function logSourceArn(target: IConstruct, source: s3.IBucket): string {
+  const targetStack = Stack.of(target);
+  if (Stack.of(source) === targetStack) {
+    return source.bucketArn;
+  }
+  const sourceName = literalBucketName(source);
+  if (sourceName !== undefined) {
+    return targetStack.formatArn({ service: 's3', region: '', account: '', resource: sourceName });
+  }
+  return invalidProp(source, 'serverAccessLogsBucket', target.node.path,
+    `is in stack ${targetStack.stackName}, another stack than the bucket, which has no literal name to put in the target's policy`,
+    'Give the bucket a literal bucketName, or use a log bucket in the bucket\'s own stack (the default).');
 }

@@ -1,5 +1,6 @@
 import { Token } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { invalidProp } from './errors';
 
 /**
  * Why `name` is not a valid general purpose S3 bucket name, or `undefined` when it is
@@ -36,4 +37,42 @@ export function literalBucketName(bucket: s3.IBucket): string | undefined {
     return cfn.bucketName;
   }
   return undefined;
+}
+
+/** Options of `checkStringList`. */
+export interface StringListCheck {
+  /** Whether an empty list is acceptable. */
+  readonly allowEmpty: boolean;
+  /** The pattern every literal element must match. */
+  readonly pattern?: RegExp;
+  /** What a valid element looks like, for the error message. */
+  readonly patternHelp?: string;
+  /** A custom check per literal element: the problem, or undefined. */
+  readonly check?: (value: string) => string | undefined;
+}
+
+/**
+ * Validates a list prop of an access restriction: not empty (unless allowed), no duplicates,
+ * every literal element well-formed. Tokens (the list or an element) are accepted unchecked.
+ */
+export function checkStringList(owner: string, prop: string, values: string[] | undefined, rules: StringListCheck): void {
+  if (values === undefined || Token.isUnresolved(values)) { return; }
+  if (values.length === 0 && !rules.allowEmpty) {
+    invalidProp(owner, prop, values, 'cannot be an empty list', `Give at least one value, or omit '${prop}'.`);
+  }
+  const seen = new Set<string>();
+  values.forEach((value, i) => {
+    if (Token.isUnresolved(value)) { return; }
+    if (seen.has(value)) {
+      invalidProp(owner, `${prop}[${i}]`, value, 'is a duplicate', 'List each value once.');
+    }
+    seen.add(value);
+    if (rules.pattern && !rules.pattern.test(value)) {
+      invalidProp(owner, `${prop}[${i}]`, value, 'is malformed', rules.patternHelp ?? `It must match ${rules.pattern}.`);
+    }
+    const problem = rules.check?.(value);
+    if (problem) {
+      invalidProp(owner, `${prop}[${i}]`, value, `is malformed: ${problem}`, rules.patternHelp ?? 'Fix the value.');
+    }
+  });
 }

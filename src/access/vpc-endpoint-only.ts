@@ -1,0 +1,71 @@
+import { AccessRestriction, AccessRestrictionOptions } from './access-restriction';
+import { invalidProp } from '../private/errors';
+import { exemptionsOf } from '../private/exemptions';
+import { RestrictionClause, RestrictionSpec } from '../private/restrictions';
+import { checkStringList } from '../private/validate';
+
+/**
+ * Properties of `VpcEndpointOnly`. Give endpoint ids, VPC ids, or both (a request then passes
+ * when it matches either).
+ */
+export interface VpcEndpointOnlyProps extends AccessRestrictionOptions {
+  /**
+   * The gateway or interface VPC endpoints requests must come through (`aws:SourceVpce`).
+   * For an `ec2.IVpcEndpoint`, pass `endpoint.vpcEndpointId`.
+   *
+   * @default - no endpoint condition (then `vpcIds` is required)
+   */
+  readonly vpcEndpointIds?: string[];
+
+  /**
+   * The VPCs requests must come from (`aws:SourceVpc`), through any endpoint in them.
+   *
+   * @default - no VPC condition (then `vpcEndpointIds` is required)
+   */
+  readonly vpcIds?: string[];
+}
+
+/**
+ * Only requests through the given VPC endpoints, or from the given VPCs, may use the bucket.
+ *
+ * `aws:SourceVpce` and `aws:SourceVpc` are present only on requests through a VPC endpoint;
+ * everything else (the internet, the console, other VPCs) is denied, except the exemptions of
+ * `AccessRestrictionOptions`.
+ */
+export class VpcEndpointOnly extends AccessRestriction {
+  private readonly spec: RestrictionSpec;
+
+  constructor(props: VpcEndpointOnlyProps) {
+    super();
+    const owner = 'VpcEndpointOnly';
+    const check = { allowEmpty: false };
+    checkStringList(owner, 'vpcEndpointIds', props.vpcEndpointIds, {
+      ...check, pattern: /^vpce-[0-9a-f]{8,17}$/, patternHelp: 'A VPC endpoint id is vpce- followed by 8 or 17 hexadecimal digits, e.g. vpce-1a2b3c4d; pass endpoint.vpcEndpointId.',
+    });
+    checkStringList(owner, 'vpcIds', props.vpcIds, {
+      ...check, pattern: /^vpc-[0-9a-f]{8,17}$/, patternHelp: 'A VPC id is vpc- followed by 8 or 17 hexadecimal digits, e.g. vpc-0a1b2c3d4e5f60718; pass vpc.vpcId.',
+    });
+    if (props.vpcEndpointIds === undefined && props.vpcIds === undefined) {
+      invalidProp(owner, 'vpcEndpointIds', undefined, 'and vpcIds cannot both be missing', 'Give the VPC endpoint ids, the VPC ids, or both.');
+    }
+    const clauses: RestrictionClause[] = [];
+    if (props.vpcEndpointIds) { clauses.push({ operator: 'StringNotEquals', key: 'aws:SourceVpce', values: props.vpcEndpointIds }); }
+    if (props.vpcIds) { clauses.push({ operator: 'StringNotEquals', key: 'aws:SourceVpc', values: props.vpcIds }); }
+    this.spec = {
+      kind: owner,
+      memberKinds: [owner],
+      actions: ['s3:*'],
+      onObjects: true,
+      orable: true,
+      network: true,
+      clauses,
+      exemptions: exemptionsOf(props, owner),
+      warnings: [],
+    };
+  }
+
+  /** @internal */
+  public _spec(): RestrictionSpec {
+    return this.spec;
+  }
+}

@@ -1,0 +1,988 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { App, AppProps, CfnElement, CfnParameter, Duration, RemovalPolicy, Stack, StackProps, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as cxapi from 'aws-cdk-lib/cx-api';
+import { IConstruct } from 'constructs';
+import { AccessLogsBucket, SecureBucket, SecureBucketProps } from '../src';
+
+// ---------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------
+
+/** A stack in an app without the (slow) built-in CloudFormation validation. */
+function newStack(stackProps?: StackProps, appProps: AppProps = {}): Stack {
+  const app = new App({ builtinCloudFormationValidation: false, ...appProps });
+  return new Stack(app, 'Stack', stackProps);
+}
+
+/** Logical id of the L1 resource behind an L2 construct (or of an L1 itself). */
+function logicalId(construct: IConstruct): string {
+  const element = (construct.node.defaultChild ?? construct) as CfnElement;
+  return Stack.of(construct).getLogicalId(element);
+}
+
+/**
+ * Asserts that the one resource `id` (not just any resource of the type) matches `pattern`
+ * (an `objectLike` pattern over the whole resource: `Properties`, `DeletionPolicy`, ...).
+ */
+function expectResource(template: Template, type: string, id: string, pattern: Record<string, unknown>): void {
+  const all = template.findResources(type);
+  expect(Object.keys(all)).toContain(id);
+  const matching = template.findResources(type, pattern);
+  if (!(id in matching)) {
+    throw new Error(`${type} ${id} does not match ${JSON.stringify(pattern)}:\n${JSON.stringify(all[id], null, 2)}`);
+  }
+}
+
+function expectBucket(template: Template, bucket: IConstruct, properties: Record<string, unknown>): void {
+  expectResource(template, 'AWS::S3::Bucket', logicalId(bucket), { Properties: properties });
+}
+
+/** The statements of the bucket policy attached to `bucket`. */
+function policyStatements(template: Template, bucket: IConstruct): any[] {
+  const policies = template.findResources('AWS::S3::BucketPolicy', { Properties: { Bucket: { Ref: logicalId(bucket) } } });
+  const ids = Object.keys(policies);
+  expect(ids).toHaveLength(1);
+  return policies[ids[0]].Properties.PolicyDocument.Statement;
+}
+
+/** `{ Fn::GetAtt: [bucket, Arn] }` and `bucket/*` as CDK renders them. */
+function arns(bucket: IConstruct) {
+  const bucketArn = { 'Fn::GetAtt': [logicalId(bucket), 'Arn'] };
+  const objectsArn = { 'Fn::Join': ['', [bucketArn, '/*']] };
+  return { bucketArn, objectsArn };
+}
+
+function keyArn(key: kms.IKey) {
+  return { 'Fn::GetAtt': [logicalId(key), 'Arn'] };
+}
+
+interface Fixture {
+  readonly stack: Stack;
+  readonly bucket: SecureBucket;
+  readonly template: Template;
+}
+
+function secureBucket(props: SecureBucketProps = {}, appProps: AppProps = {}): Fixture {
+  const stack = newStack(undefined, appProps);
+  const bucket = new SecureBucket(stack, 'Data', props);
+  return { stack, bucket, template: Template.fromStack(stack) };
+}
+
+const SSE_HEADER = 's3:x-amz-server-side-encryption';
+const SSE_KEY_HEADER = 's3:x-amz-server-side-encryption-aws-kms-key-id';
+
+/**
+ * The main guarantees of a default SecureBucket, asserted one by one. Shared by the
+ * `defaults` tests and by the feature-flag tests, which run them under several contexts.
+ */
+const DEFAULT_GUARANTEES: Array<[string, (f: Fixture) => void]> = [
+  ['encrypts with SSE-KMS under its own key, with an S3 Bucket Key', ({ template, bucket }) => {
+    expectBucket(template, bucket, {
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [Match.objectLike({
+          BucketKeyEnabled: true,
+          ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn(bucket.key) },
+        })],
+      },
+    });
+  }],
+  ['blocks SSE-C uploads', ({ template, bucket }) => {
+    expectBucket(template, bucket, {
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [Match.objectLike({ BlockedEncryptionTypes: { EncryptionType: ['SSE-C'] } })],
+      },
+    });
+  }],
+  ['creates one KMS key with rotation on, retained', ({ template, bucket }) => {
+    template.resourceCountIs('AWS::KMS::Key', 1);
+    expectResource(template, 'AWS::KMS::Key', logicalId(bucket.key), {
+      Properties: { EnableKeyRotation: true },
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+  }],
+  ['versions objects', ({ template, bucket }) => {
+    expectBucket(template, bucket, { VersioningConfiguration: { Status: 'Enabled' } });
+  }],
+  ['blocks all public access', ({ template, bucket }) => {
+    expectBucket(template, bucket, {
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+    });
+  }],
+  ['disables ACLs (BucketOwnerEnforced) and sets no canned ACL', ({ template, bucket }) => {
+    expectBucket(template, bucket, {
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      AccessControl: Match.absent(),
+    });
+  }],
+  ['denies requests without TLS on the bucket and its objects', ({ template, bucket }) => {
+    const { bucketArn, objectsArn } = arns(bucket);
+    expect(policyStatements(template, bucket)).toContainEqual({
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: 's3:*',
+      Resource: [bucketArn, objectsArn],
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    });
+  }],
+  ['denies TLS versions below 1.2 on the bucket and its objects', ({ template, bucket }) => {
+    const { bucketArn, objectsArn } = arns(bucket);
+    expect(policyStatements(template, bucket)).toContainEqual({
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: 's3:*',
+      Resource: [bucketArn, objectsArn],
+      Condition: { NumericLessThan: { 's3:TlsVersion': 1.2 } },
+    });
+  }],
+  ['denies uploads with an encryption other than aws:kms (DenyUploadsWithOtherEncryption)', ({ template, bucket }) => {
+    expect(policyStatements(template, bucket)).toContainEqual({
+      Sid: 'DenyUploadsWithOtherEncryption',
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: 's3:PutObject',
+      Resource: arns(bucket).objectsArn,
+      Condition: { StringNotEquals: { [SSE_HEADER]: 'aws:kms' }, Null: { [SSE_HEADER]: 'false' } },
+    });
+  }],
+  ['denies uploads with another KMS key (DenyUploadsWithOtherKmsKey)', ({ template, bucket }) => {
+    expect(policyStatements(template, bucket)).toContainEqual({
+      Sid: 'DenyUploadsWithOtherKmsKey',
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: 's3:PutObject',
+      Resource: arns(bucket).objectsArn,
+      Condition: { StringNotEquals: { [SSE_KEY_HEADER]: keyArn(bucket.key) }, Null: { [SSE_KEY_HEADER]: 'false' } },
+    });
+  }],
+  ['denies aws:kms uploads without a key id (DenyKmsUploadsWithoutKeyId)', ({ template, bucket }) => {
+    expect(policyStatements(template, bucket)).toContainEqual({
+      Sid: 'DenyKmsUploadsWithoutKeyId',
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: 's3:PutObject',
+      Resource: arns(bucket).objectsArn,
+      Condition: { StringEquals: { [SSE_HEADER]: 'aws:kms' }, Null: { [SSE_KEY_HEADER]: 'true' } },
+    });
+  }],
+  ['logs to the stack\'s shared SecureBucketAccessLogs bucket, partitioned by event time', ({ template, bucket, stack }) => {
+    const logs = stack.node.findChild(AccessLogsBucket.STACK_DEFAULT_ID);
+    expectBucket(template, bucket, {
+      LoggingConfiguration: {
+        DestinationBucketName: { Ref: logicalId(logs) },
+        LogFilePrefix: Match.absent(),
+        TargetObjectKeyFormat: { PartitionedPrefix: { PartitionDateSource: 'EventTime' } },
+      },
+    });
+  }],
+  ['expires noncurrent versions, aborts multipart uploads and removes expired delete markers', ({ template, bucket }) => {
+    expectBucket(template, bucket, {
+      LifecycleConfiguration: {
+        Rules: [Match.objectEquals({
+          Id: 'SecureBucketDefaults',
+          Status: 'Enabled',
+          AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+          NoncurrentVersionExpiration: { NoncurrentDays: 90 },
+          ExpiredObjectDeleteMarker: true,
+        })],
+      },
+    });
+  }],
+  ['sends events to EventBridge through the bucket property, with no custom resource or Lambda function', ({ template, bucket }) => {
+    expectBucket(template, bucket, { NotificationConfiguration: { EventBridgeConfiguration: { EventBridgeEnabled: true } } });
+    template.resourceCountIs('Custom::S3BucketNotifications', 0);
+    template.resourceCountIs('AWS::Lambda::Function', 0);
+  }],
+  ['retains the bucket', ({ template, bucket }) => {
+    expectResource(template, 'AWS::S3::Bucket', logicalId(bucket), { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  }],
+];
+
+/** Every flag aws-cdk-lib recommends for new projects (what `cdk init` writes to cdk.json). */
+const RECOMMENDED_FLAGS: Record<string, unknown> = cxapi.CURRENTLY_RECOMMENDED_FLAGS;
+
+const CONTEXTS: Array<[string, Record<string, unknown>]> = [
+  ['an empty context', {}],
+  ['every recommended feature flag', RECOMMENDED_FLAGS],
+];
+
+// ---------------------------------------------------------------------------
+// Tests
+// ---------------------------------------------------------------------------
+
+describe('SecureBucket', () => {
+  describe('defaults', () => {
+    let fixture: Fixture;
+    beforeAll(() => { fixture = secureBucket(); });
+
+    test.each(DEFAULT_GUARANTEES)('%s', (_name, assert) => {
+      assert(fixture);
+    });
+
+    test('uses stable child ids: Resource, Key, Policy, and SecureBucketAccessLogs in the stack', () => {
+      const { stack, bucket } = fixture;
+      expect(bucket.node.findChild('Resource')).toBeInstanceOf(s3.CfnBucket);
+      expect(bucket.node.findChild('Key')).toBeInstanceOf(kms.Key);
+      expect(bucket.node.findChild('Key')).toBe(bucket.key);
+      expect(bucket.node.findChild('Policy')).toBeInstanceOf(s3.BucketPolicy);
+      expect(stack.node.findChild('SecureBucketAccessLogs')).toBeInstanceOf(AccessLogsBucket);
+      expect(bucket.serverAccessLogsBucket).toBe(stack.node.findChild('SecureBucketAccessLogs'));
+    });
+
+    test('exposes the key and the minimum TLS version', () => {
+      expect(fixture.bucket.key).toBe(fixture.bucket.encryptionKey);
+      expect(fixture.bucket.minimumTlsVersion).toBe(1.2);
+    });
+
+    test('raises no warning and no error', () => {
+      const annotations = Annotations.fromStack(fixture.stack);
+      annotations.hasNoWarning('*', Match.anyValue());
+      annotations.hasNoError('*', Match.anyValue());
+    });
+
+    test('acknowledges the optional replication controls on its L1 only', () => {
+      const acknowledged = fixture.bucket.node.defaultChild!.node.metadata
+        .filter(entry => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+        .flatMap(entry => Object.keys(entry.data).map(id => id.replace(/^annotation::/i, '')));
+      expect(acknowledged).toEqual(expect.arrayContaining([
+        'NIST.800.53.R5-S3BucketReplicationEnabled',
+        'HIPAA.Security-S3BucketReplicationEnabled',
+        'PCI.DSS.321-S3BucketReplicationEnabled',
+      ]));
+      expect(fixture.stack.node.metadata.filter(entry => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)).toEqual([]);
+    });
+  });
+
+  test('synthesizes a template that the built-in CloudFormation validation finds no issue in', () => {
+    // GIVEN an app with the built-in validation on (the default)
+    const app = new App();
+    const stack = new Stack(app, 'Stack');
+    new SecureBucket(stack, 'Data');
+
+    // WHEN
+    const assembly = app.synth();
+
+    // THEN
+    const report = JSON.parse(fs.readFileSync(path.join(assembly.directory, cxapi.VALIDATION_REPORT_FILE), 'utf8'));
+    const violations = report.pluginReports.flatMap((r: any) => r.violations);
+    expect(violations).toEqual([]);
+  });
+
+  test('the built-in CloudFormation validation used above does report an invalid bucket', () => {
+    // A control for the test above: the report is not empty by construction.
+    const app = new App();
+    const stack = new Stack(app, 'Stack');
+    const bucket = new SecureBucket(stack, 'Data');
+    (bucket.node.defaultChild as s3.CfnBucket).addPropertyOverride('VersioningConfiguration.Status', 'Sometimes');
+    const spy = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      const assembly = app.synth();
+      const report = JSON.parse(fs.readFileSync(path.join(assembly.directory, cxapi.VALIDATION_REPORT_FILE), 'utf8'));
+      const violations = report.pluginReports.flatMap((r: any) => r.violations);
+      expect(violations).toEqual([expect.objectContaining({ ruleName: expect.any(String) })]);
+      expect(JSON.stringify(violations)).toContain('VersioningConfiguration.Status');
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  describe('options', () => {
+    test('minimumTLSVersion 1.3 denies TLS versions below 1.3, and no longer mentions 1.2', () => {
+      const { template, bucket } = secureBucket({ minimumTLSVersion: 1.3 });
+      const statements = policyStatements(template, bucket);
+      expect(statements).toContainEqual(expect.objectContaining({
+        Effect: 'Deny',
+        Action: 's3:*',
+        Resource: [arns(bucket).bucketArn, arns(bucket).objectsArn],
+        Condition: { NumericLessThan: { 's3:TlsVersion': 1.3 } },
+      }));
+      expect(JSON.stringify(statements)).not.toContain('"s3:TlsVersion":1.2');
+      expect(bucket.minimumTlsVersion).toBe(1.3);
+    });
+
+    test('two SecureBuckets of a stack share one log bucket', () => {
+      const stack = newStack();
+      const a = new SecureBucket(stack, 'A');
+      const b = new SecureBucket(stack, 'B');
+      const template = Template.fromStack(stack);
+
+      template.resourceCountIs('AWS::S3::Bucket', 3);
+      expect(a.serverAccessLogsBucket).toBe(b.serverAccessLogsBucket);
+      const logsRef = { Ref: logicalId(a.serverAccessLogsBucket) };
+      expectBucket(template, a, { LoggingConfiguration: Match.objectLike({ DestinationBucketName: logsRef }) });
+      expectBucket(template, b, { LoggingConfiguration: Match.objectLike({ DestinationBucketName: logsRef }) });
+    });
+
+    test('the shared log bucket has one log-delivery statement listing both sources', () => {
+      const stack = newStack();
+      const a = new SecureBucket(stack, 'A');
+      const b = new SecureBucket(stack, 'B');
+      const template = Template.fromStack(stack);
+
+      const delivery = policyStatements(template, a.serverAccessLogsBucket)
+        .filter(s => s.Principal?.Service === 'logging.s3.amazonaws.com');
+      expect(delivery).toEqual([{
+        Sid: 'S3ServerAccessLogsPolicy',
+        Effect: 'Allow',
+        Principal: { Service: 'logging.s3.amazonaws.com' },
+        Action: 's3:PutObject',
+        Resource: arns(a.serverAccessLogsBucket).objectsArn,
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+          ArnLike: { 'aws:SourceArn': [arns(a).bucketArn, arns(b).bucketArn] },
+        },
+      }]);
+    });
+
+    test('lifecycleRules are added after the default rule', () => {
+      const { template, bucket } = secureBucket({
+        lifecycleRules: [{ id: 'Archive', transitions: [{ storageClass: s3.StorageClass.GLACIER, transitionAfter: Duration.days(30) }] }],
+      });
+      expectBucket(template, bucket, {
+        LifecycleConfiguration: {
+          Rules: [
+            Match.objectLike({ Id: 'SecureBucketDefaults' }),
+            Match.objectLike({ Id: 'Archive', Transitions: [{ StorageClass: 'GLACIER', TransitionInDays: 30 }] }),
+          ],
+        },
+      });
+    });
+
+    test('noncurrentVersionsToRetain keeps that many noncurrent versions', () => {
+      const { template, bucket } = secureBucket({ noncurrentVersionsToRetain: 3 });
+      expectBucket(template, bucket, {
+        LifecycleConfiguration: {
+          Rules: [Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: 90, NewerNoncurrentVersions: 3 } })],
+        },
+      });
+    });
+
+    test('noncurrentVersionExpiration and abortIncompleteMultipartUploadAfter change the default rule', () => {
+      const { template, bucket } = secureBucket({
+        noncurrentVersionExpiration: Duration.days(30),
+        abortIncompleteMultipartUploadAfter: Duration.days(2),
+      });
+      expectBucket(template, bucket, {
+        LifecycleConfiguration: {
+          Rules: [Match.objectLike({
+            Id: 'SecureBucketDefaults',
+            NoncurrentVersionExpiration: { NoncurrentDays: 30 },
+            AbortIncompleteMultipartUpload: { DaysAfterInitiation: 2 },
+          })],
+        },
+      });
+    });
+
+    test('encryptionKey is used for encryption and in the policy, and no key is created', () => {
+      // GIVEN
+      const stack = newStack();
+      const key = new kms.Key(stack, 'MyKey');
+
+      // WHEN
+      const bucket = new SecureBucket(stack, 'Data', { encryptionKey: key });
+
+      // THEN
+      const template = Template.fromStack(stack);
+      template.resourceCountIs('AWS::KMS::Key', 1);
+      expect(bucket.node.tryFindChild('Key')).toBeUndefined();
+      expect(bucket.key).toBe(key);
+      expectBucket(template, bucket, {
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [Match.objectLike({
+            BucketKeyEnabled: true,
+            ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn(key) },
+          })],
+        },
+      });
+      expect(policyStatements(template, bucket)).toContainEqual(expect.objectContaining({
+        Sid: 'DenyUploadsWithOtherKmsKey',
+        Condition: expect.objectContaining({ StringNotEquals: { [SSE_KEY_HEADER]: keyArn(key) } }),
+      }));
+    });
+
+    test('an imported encryptionKey ARN is used literally in the policy', () => {
+      const stack = newStack();
+      const arn = 'arn:aws:kms:us-east-1:111111111111:key/11111111-2222-3333-4444-555555555555';
+      const bucket = new SecureBucket(stack, 'Data', { encryptionKey: kms.Key.fromKeyArn(stack, 'Imported', arn) });
+      const template = Template.fromStack(stack);
+      template.resourceCountIs('AWS::KMS::Key', 0);
+      expect(policyStatements(template, bucket)).toContainEqual(expect.objectContaining({
+        Sid: 'DenyUploadsWithOtherKmsKey',
+        Condition: expect.objectContaining({ StringNotEquals: { [SSE_KEY_HEADER]: arn } }),
+      }));
+    });
+
+    test('serverAccessLogsBucket and serverAccessLogsPrefix send the logs elsewhere, and no shared log bucket is created', () => {
+      // GIVEN
+      const stack = newStack();
+      const logs = new AccessLogsBucket(stack, 'Logs');
+
+      // WHEN
+      const bucket = new SecureBucket(stack, 'Data', { serverAccessLogsBucket: logs, serverAccessLogsPrefix: 'data/' });
+
+      // THEN
+      const template = Template.fromStack(stack);
+      expect(stack.node.tryFindChild(AccessLogsBucket.STACK_DEFAULT_ID)).toBeUndefined();
+      template.resourceCountIs('AWS::S3::Bucket', 2);
+      expectBucket(template, bucket, {
+        LoggingConfiguration: {
+          DestinationBucketName: { Ref: logicalId(logs) },
+          LogFilePrefix: 'data/',
+          TargetObjectKeyFormat: { PartitionedPrefix: { PartitionDateSource: 'EventTime' } },
+        },
+      });
+      expect(policyStatements(template, logs)).toContainEqual(expect.objectContaining({
+        Principal: { Service: 'logging.s3.amazonaws.com' },
+        Condition: expect.objectContaining({ ArnLike: { 'aws:SourceArn': [arns(bucket).bucketArn] } }),
+      }));
+    });
+
+    test('a plain s3.Bucket as serverAccessLogsBucket gets a log-delivery statement for the prefix and this source', () => {
+      const stack = newStack();
+      const logs = new s3.Bucket(stack, 'Logs');
+      const bucket = new SecureBucket(stack, 'Data', { serverAccessLogsBucket: logs, serverAccessLogsPrefix: 'data/' });
+      const template = Template.fromStack(stack);
+      expect(policyStatements(template, logs)).toEqual([{
+        Sid: 'S3ServerAccessLogsPolicy',
+        Effect: 'Allow',
+        Principal: { Service: 'logging.s3.amazonaws.com' },
+        Action: 's3:PutObject',
+        Resource: { 'Fn::Join': ['', [arns(logs).bucketArn, '/data/*']] },
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+          ArnLike: { 'aws:SourceArn': [arns(bucket).bucketArn] },
+        },
+      }]);
+    });
+
+    test('removalPolicy DESTROY with autoDeleteObjects destroys the created key too', () => {
+      const { template, bucket } = secureBucket({ removalPolicy: RemovalPolicy.DESTROY, autoDeleteObjects: true });
+      expectResource(template, 'AWS::S3::Bucket', logicalId(bucket), { DeletionPolicy: 'Delete' });
+      expectResource(template, 'AWS::KMS::Key', logicalId(bucket.key), { DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
+      template.resourceCountIs('Custom::S3AutoDeleteObjects', 1);
+    });
+
+    test('removalPolicy DESTROY without autoDeleteObjects keeps the created key', () => {
+      const { template, bucket } = secureBucket({ removalPolicy: RemovalPolicy.DESTROY });
+      expectResource(template, 'AWS::S3::Bucket', logicalId(bucket), { DeletionPolicy: 'Delete' });
+      expectResource(template, 'AWS::KMS::Key', logicalId(bucket.key), { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    });
+
+    test('an encryptionKey with removal policy DESTROY is accepted when the bucket is destroyed with autoDeleteObjects', () => {
+      const stack = newStack();
+      const key = new kms.Key(stack, 'MyKey', { removalPolicy: RemovalPolicy.DESTROY });
+      new SecureBucket(stack, 'Data', { encryptionKey: key, removalPolicy: RemovalPolicy.DESTROY, autoDeleteObjects: true });
+      expect(() => Template.fromStack(stack)).not.toThrow();
+    });
+  });
+
+  describe('integration with s3.Bucket features', () => {
+    test('addEventNotification hands the configuration to the custom resource, with EventBridge kept on', () => {
+      // GIVEN
+      const stack = newStack();
+      const bucket = new SecureBucket(stack, 'Data');
+      const topic = new sns.Topic(stack, 'Topic');
+
+      // WHEN
+      bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.SnsDestination(topic));
+
+      // THEN
+      const template = Template.fromStack(stack);
+      template.resourceCountIs('Custom::S3BucketNotifications', 1);
+      template.hasResourceProperties('Custom::S3BucketNotifications', {
+        BucketName: { Ref: logicalId(bucket) },
+        NotificationConfiguration: {
+          // S3's API turns EventBridge on with an empty EventBridgeConfiguration element.
+          EventBridgeConfiguration: Match.objectEquals({}),
+          TopicConfigurations: [{ Events: ['s3:ObjectCreated:*'], TopicArn: { Ref: logicalId(topic) } }],
+        },
+      });
+      expectBucket(template, bucket, { NotificationConfiguration: Match.absent() });
+    });
+
+    test('a second addEventNotification keeps one custom resource with EventBridge on', () => {
+      const stack = newStack();
+      const bucket = new SecureBucket(stack, 'Data');
+      const topic = new sns.Topic(stack, 'Topic');
+      bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.SnsDestination(topic));
+      bucket.addEventNotification(s3.EventType.OBJECT_REMOVED, new s3n.SnsDestination(topic));
+      bucket.enableEventBridgeNotification();
+
+      const template = Template.fromStack(stack);
+      template.resourceCountIs('Custom::S3BucketNotifications', 1);
+      template.hasResourceProperties('Custom::S3BucketNotifications', {
+        NotificationConfiguration: {
+          EventBridgeConfiguration: Match.objectEquals({}),
+          TopicConfigurations: [
+            Match.objectLike({ Events: ['s3:ObjectCreated:*'] }),
+            Match.objectLike({ Events: ['s3:ObjectRemoved:*'] }),
+          ],
+        },
+      });
+      expectBucket(template, bucket, { NotificationConfiguration: Match.absent() });
+    });
+
+    test('enableEventBridgeNotification on a bucket without notifications adds no custom resource', () => {
+      const stack = newStack();
+      const bucket = new SecureBucket(stack, 'Data');
+      bucket.enableEventBridgeNotification();
+      const template = Template.fromStack(stack);
+      template.resourceCountIs('Custom::S3BucketNotifications', 0);
+      expectBucket(template, bucket, { NotificationConfiguration: { EventBridgeConfiguration: { EventBridgeEnabled: true } } });
+    });
+
+    test('grantRead gives a role s3 read and kms:Decrypt on the bucket key', () => {
+      // GIVEN
+      const stack = newStack();
+      const bucket = new SecureBucket(stack, 'Data');
+      const role = new iam.Role(stack, 'Reader', { assumedBy: new iam.AccountRootPrincipal() });
+
+      // WHEN
+      bucket.grantRead(role);
+
+      // THEN
+      Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+        Roles: [{ Ref: logicalId(role) }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Allow',
+              Action: Match.arrayWith(['s3:GetObject*']),
+              Resource: [arns(bucket).bucketArn, arns(bucket).objectsArn],
+            }),
+            Match.objectLike({
+              Effect: 'Allow',
+              Action: Match.arrayWith(['kms:Decrypt']),
+              Resource: keyArn(bucket.key),
+            }),
+          ]),
+        },
+      });
+    });
+
+    test('grantWrite gives a role kms:GenerateDataKey* on the bucket key', () => {
+      const stack = newStack();
+      const bucket = new SecureBucket(stack, 'Data');
+      const role = new iam.Role(stack, 'Writer', { assumedBy: new iam.AccountRootPrincipal() });
+      bucket.grantWrite(role);
+      Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Action: Match.arrayWith(['kms:GenerateDataKey*']), Resource: keyArn(bucket.key) }),
+          ]),
+        },
+      });
+    });
+
+    test('.with() applies core S3 mixins to a SecureBucket and its policy', () => {
+      // GIVEN
+      const stack = newStack();
+      const bucket = new SecureBucket(stack, 'Data');
+      const statement = new iam.PolicyStatement({
+        sid: 'AddedByMixin',
+        principals: [new iam.AccountRootPrincipal()],
+        actions: ['s3:GetObject'],
+        resources: [bucket.arnForObjects('*')],
+      });
+
+      // WHEN
+      const result = bucket.with(new s3.mixins.BucketVersioning(), new s3.mixins.BucketPolicyStatements([statement]));
+
+      // THEN
+      expect(result).toBe(bucket);
+      const template = Template.fromStack(stack);
+      const sids = policyStatements(template, bucket).map(s => s.Sid);
+      expect(sids).toEqual(expect.arrayContaining(['AddedByMixin', 'DenyUploadsWithOtherEncryption', 'DenyUploadsWithOtherKmsKey', 'DenyKmsUploadsWithoutKeyId']));
+      expectBucket(template, bucket, { VersioningConfiguration: { Status: 'Enabled' } });
+    });
+
+    test('isSecureBucket recognises SecureBuckets only', () => {
+      const stack = newStack();
+      expect(SecureBucket.isSecureBucket(new SecureBucket(stack, 'Data'))).toBe(true);
+      expect(SecureBucket.isSecureBucket(new s3.Bucket(stack, 'Plain'))).toBe(false);
+      expect(SecureBucket.isSecureBucket(new AccessLogsBucket(stack, 'Logs'))).toBe(false);
+      expect(SecureBucket.isSecureBucket(undefined)).toBe(false);
+      expect(SecureBucket.isSecureBucket({})).toBe(false);
+    });
+  });
+
+  describe('invalid props', () => {
+    const customBpa = new s3.BlockPublicAccess({
+      blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: false,
+    });
+    const INVALID: Array<[string, SecureBucketProps, RegExp]> = [
+      ['versioned false', { versioned: false },
+        /\[Stack\/Data\] 'versioned' cannot be false: .*\(got false\)\. Remove the prop\./],
+      ['encryption S3_MANAGED', { encryption: s3.BucketEncryption.S3_MANAGED },
+        /'encryption' must be BucketEncryption\.KMS.*\(got "S3_MANAGED"\)\. Remove the prop, or pass encryptionKey/],
+      ['encryption KMS_MANAGED', { encryption: s3.BucketEncryption.KMS_MANAGED },
+        /'encryption' must be BucketEncryption\.KMS.*\(got "KMS_MANAGED"\)\. Remove the prop, or pass encryptionKey/],
+      ['bucketKeyEnabled false', { bucketKeyEnabled: false },
+        /'bucketKeyEnabled' cannot be false.*\(got false\)\. Remove the prop\./],
+      ['blockPublicAccess BLOCK_ACLS_ONLY', { blockPublicAccess: s3.BlockPublicAccess.BLOCK_ACLS_ONLY },
+        /'blockPublicAccess' must block all public access, but blockPublicPolicy, restrictPublicBuckets are not true \(got BlockPublicAccess .*"blockPublicPolicy":false.*\)\. Remove the prop \(BlockPublicAccess\.BLOCK_ALL is the default\)/],
+      ['blockPublicAccess with restrictPublicBuckets false', { blockPublicAccess: customBpa },
+        /'blockPublicAccess' must block all public access, but restrictPublicBuckets is not true \(got .*"restrictPublicBuckets":false.*\)\. Remove the prop/],
+      ['publicReadAccess true', { publicReadAccess: true },
+        /'publicReadAccess' cannot be true.*\(got true\)\. Serve public content through CloudFront/],
+      ['objectOwnership OBJECT_WRITER', { objectOwnership: s3.ObjectOwnership.OBJECT_WRITER },
+        /'objectOwnership' must be ObjectOwnership\.BUCKET_OWNER_ENFORCED.*\(got "ObjectWriter"\)\. Remove the prop\./],
+      ['accessControl set', { accessControl: s3.BucketAccessControl.PRIVATE },
+        /'accessControl' is not accepted.*\(got "Private"\)\. Remove the prop and grant access with IAM policies/],
+      ['enforceSSL false', { enforceSSL: false },
+        /'enforceSSL' cannot be false.*\(got false\)\. Remove the prop\./],
+      ['eventBridgeEnabled false', { eventBridgeEnabled: false },
+        /'eventBridgeEnabled' cannot be false.*\(got false\)\. Remove the prop\./],
+      ['minimumTLSVersion 1.1', { minimumTLSVersion: 1.1 },
+        /'minimumTLSVersion' must be 1\.2 or 1\.3.*\(got 1\.1\)\. Use 1\.2 \(the default\) or 1\.3\./],
+      ['minimumTLSVersion 1.0', { minimumTLSVersion: 1.0 },
+        /'minimumTLSVersion' must be 1\.2 or 1\.3.*\(got 1\)\. Use 1\.2/],
+      ['minimumTLSVersion 1.4', { minimumTLSVersion: 1.4 },
+        /'minimumTLSVersion' must be 1\.2 or 1\.3.*\(got 1\.4\)\. Use 1\.2/],
+      ['bucketName with uppercase letters', { bucketName: 'MyBucket' },
+        /'bucketName' is not a valid S3 bucket name: only lowercase.*\(got "MyBucket"\)\. Use 3 to 63 lowercase letters/],
+      ['bucketName too short', { bucketName: 'ab' },
+        /'bucketName' is not a valid S3 bucket name: it has 2 characters, not 3 to 63 \(got "ab"\)\. Use 3 to 63/],
+      ['bucketName too long', { bucketName: 'a'.repeat(64) },
+        /'bucketName' is not a valid S3 bucket name: it has 64 characters, not 3 to 63 \(got "a{64}"\)\. Use 3 to 63/],
+      ['bucketName formatted as an IP address', { bucketName: '192.168.5.4' },
+        /'bucketName' is not a valid S3 bucket name: it must not be formatted as an IP address \(got "192\.168\.5\.4"\)\. Use 3 to 63/],
+      ['bucketName with two adjacent dots', { bucketName: 'my..bucket' },
+        /'bucketName' is not a valid S3 bucket name: it must not contain two adjacent dots \(got "my\.\.bucket"\)\. Use 3 to 63/],
+      ['bucketName starting with a hyphen', { bucketName: '-bucket' },
+        /'bucketName' is not a valid S3 bucket name: it must start and end with a letter or digit \(got "-bucket"\)/],
+      ['bucketName with the reserved prefix xn--', { bucketName: 'xn--bucket' },
+        /'bucketName' is not a valid S3 bucket name: it must not start with the reserved prefix 'xn--' \(got "xn--bucket"\)\. Use 3 to 63/],
+      ['bucketName with the reserved prefix sthree-', { bucketName: 'sthree-bucket' },
+        /reserved prefix 'sthree-' \(got "sthree-bucket"\)/],
+      ['bucketName with the reserved suffix -s3alias', { bucketName: 'bucket-s3alias' },
+        /'bucketName' is not a valid S3 bucket name: it must not end with the reserved suffix '-s3alias' \(got "bucket-s3alias"\)\. Use 3 to 63/],
+      ['bucketName with the reserved suffix --ol-s3', { bucketName: 'bucket--ol-s3' },
+        /reserved suffix '--ol-s3' \(got "bucket--ol-s3"\)/],
+      ['noncurrentVersionExpiration of 0 days', { noncurrentVersionExpiration: Duration.days(0) },
+        /'noncurrentVersionExpiration' must be a whole number of days, at least 1 \(got "0 days"\)\. Use Duration\.days\(n\) with n >= 1\./],
+      ['noncurrentVersionExpiration of a fractional number of days', { noncurrentVersionExpiration: Duration.hours(36) },
+        /'noncurrentVersionExpiration' must be a whole number of days, at least 1 \(got "1 day 12 hours"\)\. Use Duration\.days\(n\)/],
+      ['abortIncompleteMultipartUploadAfter of 0 days', { abortIncompleteMultipartUploadAfter: Duration.days(0) },
+        /'abortIncompleteMultipartUploadAfter' must be a whole number of days, at least 1 \(got "0 days"\)\. Use Duration\.days\(n\)/],
+      ['lifecycle expiration of 0 days', { lifecycleRules: [{ expiration: Duration.days(0) }] },
+        /'lifecycleRules\[0\]\.expiration' must be a whole number of days, at least 1 \(got "0 days"\)\. Use Duration\.days\(n\)/],
+      ['lifecycle expiration of a fractional number of days', { lifecycleRules: [{ expiration: Duration.hours(12) }] },
+        /'lifecycleRules\[0\]\.expiration' must be a whole number of days, at least 1 \(got "12 hours"\)/],
+      ['lifecycle noncurrentVersionExpiration of 0 days', { lifecycleRules: [{}, { noncurrentVersionExpiration: Duration.days(0) }] },
+        /'lifecycleRules\[1\]\.noncurrentVersionExpiration' must be a whole number of days, at least 1 \(got "0 days"\)/],
+      ['noncurrentVersionsToRetain 0', { noncurrentVersionsToRetain: 0 },
+        /'noncurrentVersionsToRetain' must be a whole number from 1 to 100.*\(got 0\)\. Use a number such as 3, or omit it\./],
+      ['noncurrentVersionsToRetain 101', { noncurrentVersionsToRetain: 101 },
+        /'noncurrentVersionsToRetain' must be a whole number from 1 to 100.*\(got 101\)\. Use a number such as 3/],
+      ['noncurrentVersionsToRetain 1.5', { noncurrentVersionsToRetain: 1.5 },
+        /'noncurrentVersionsToRetain' must be a whole number from 1 to 100.*\(got 1\.5\)\. Use a number such as 3/],
+      ['a noncurrent transition not shorter than the default noncurrent expiration', {
+        lifecycleRules: [{ noncurrentVersionTransitions: [{ storageClass: s3.StorageClass.GLACIER, transitionAfter: Duration.days(90) }] }],
+      }, /'lifecycleRules\[0\]\.noncurrentVersionTransitions\[0\]\.transitionAfter' is not shorter than noncurrentVersionExpiration \(90 days\).*\(got "90 days"\)\. Lower the transition, or raise noncurrentVersionExpiration above 90 days\./],
+      ['a noncurrent transition longer than the rule\'s own noncurrent expiration', {
+        lifecycleRules: [{
+          noncurrentVersionExpiration: Duration.days(30),
+          noncurrentVersionTransitions: [{ storageClass: s3.StorageClass.INFREQUENT_ACCESS, transitionAfter: Duration.days(60) }],
+        }],
+      }, /'lifecycleRules\[0\]\.noncurrentVersionTransitions\[0\]\.transitionAfter' is not shorter than lifecycleRules\[0\]\.noncurrentVersionExpiration \(30 days\).*\(got "60 days"\)\. Lower the transition/],
+      ['autoDeleteObjects without removalPolicy DESTROY', { autoDeleteObjects: true },
+        /'autoDeleteObjects' needs removalPolicy: RemovalPolicy\.DESTROY.*\(got true\)\. Set removalPolicy: RemovalPolicy\.DESTROY as well/],
+      ['autoDeleteObjects with removalPolicy RETAIN', { autoDeleteObjects: true, removalPolicy: RemovalPolicy.RETAIN },
+        /'autoDeleteObjects' needs removalPolicy: RemovalPolicy\.DESTROY \(removalPolicy is retain\) \(got true\)/],
+    ];
+
+    test.each(INVALID)('fails on %s', (_name, props, message) => {
+      const stack = newStack();
+      expect(() => new SecureBucket(stack, 'Data', props)).toThrow(message);
+    });
+
+    test('fails before creating any construct', () => {
+      const stack = newStack();
+      expect(() => new SecureBucket(stack, 'Data', { versioned: false })).toThrow();
+      expect(stack.node.tryFindChild('Data')).toBeUndefined();
+      expect(stack.node.tryFindChild(AccessLogsBucket.STACK_DEFAULT_ID)).toBeUndefined();
+    });
+
+    test('accepts a valid bucket name with dots and digits (the counterpart of the bucketName cases above)', () => {
+      const stack = newStack();
+      expect(() => new SecureBucket(stack, 'Data', { bucketName: 'my.bucket-01' })).not.toThrow();
+    });
+
+    test('fails to synthesize when the encryptionKey is destroyed but the bucket is retained', () => {
+      // GIVEN
+      const stack = newStack();
+      const key = new kms.Key(stack, 'MyKey', { removalPolicy: RemovalPolicy.DESTROY });
+
+      // WHEN
+      new SecureBucket(stack, 'Data', { encryptionKey: key });
+
+      // THEN
+      expect(() => Template.fromStack(stack)).toThrow(
+        /\[Stack\/Data\] 'encryptionKey' Stack\/MyKey has removal policy DESTROY but the bucket's removal policy is RETAIN.*unreadable.*Give the key RemovalPolicy\.RETAIN, or destroy the bucket with autoDeleteObjects: true\./s);
+    });
+
+    test('fails to synthesize when the encryptionKey is destroyed and the bucket is destroyed without autoDeleteObjects', () => {
+      const stack = newStack();
+      const key = new kms.Key(stack, 'MyKey', { removalPolicy: RemovalPolicy.DESTROY });
+      new SecureBucket(stack, 'Data', { encryptionKey: key, removalPolicy: RemovalPolicy.DESTROY });
+      expect(() => Template.fromStack(stack)).toThrow(/'encryptionKey' Stack\/MyKey has removal policy DESTROY but the bucket's removal policy is DESTROY without autoDeleteObjects/);
+    });
+  });
+
+  describe('invalid log targets', () => {
+    const notSupported = /\[Stack\/Data\] 'serverAccessLogsBucket' uses SSE-KMS default encryption, which AWS does not support on a server access log target \(got "Stack\/Logs"\)\. Use an AccessLogsBucket \(SSE-S3\), or remove the prop\./;
+
+    test('fails on a bucket encrypted with a customer-managed KMS key', () => {
+      const stack = newStack();
+      const logs = new s3.Bucket(stack, 'Logs', { encryption: s3.BucketEncryption.KMS });
+      expect(() => new SecureBucket(stack, 'Data', { serverAccessLogsBucket: logs })).toThrow(notSupported);
+    });
+
+    test('fails on a bucket encrypted with the AWS-managed KMS key', () => {
+      const stack = newStack();
+      const logs = new s3.Bucket(stack, 'Logs', { encryption: s3.BucketEncryption.KMS_MANAGED });
+      expect(() => new SecureBucket(stack, 'Data', { serverAccessLogsBucket: logs })).toThrow(notSupported);
+    });
+
+    test('fails on an imported bucket with an encryption key', () => {
+      const stack = newStack();
+      const logs = s3.Bucket.fromBucketAttributes(stack, 'Logs', {
+        bucketName: 'some-logs',
+        encryptionKey: kms.Key.fromKeyArn(stack, 'LogsKey', 'arn:aws:kms:us-east-1:111111111111:key/11111111-2222-3333-4444-555555555555'),
+      });
+      expect(() => new SecureBucket(stack, 'Data', { serverAccessLogsBucket: logs })).toThrow(notSupported);
+    });
+
+    test('fails on another SecureBucket', () => {
+      const stack = newStack();
+      const logs = new SecureBucket(stack, 'Logs');
+      expect(() => new SecureBucket(stack, 'Data', { serverAccessLogsBucket: logs })).toThrow(notSupported);
+    });
+
+    test('fails on the bucket itself, referenced by its name', () => {
+      const stack = newStack();
+      const itself = s3.Bucket.fromBucketName(stack, 'Logs', 'my-data-bucket');
+      expect(() => new SecureBucket(stack, 'Data', { bucketName: 'my-data-bucket', serverAccessLogsBucket: itself }))
+        .toThrow(/\[Stack\/Data\] 'serverAccessLogsBucket' is the bucket itself: a bucket cannot log to itself \(got "Stack\/Logs"\)\. Remove the prop to use the stack's AccessLogsBucket\./);
+    });
+
+    test('accepts an imported bucket with another name (the counterpart of the test above)', () => {
+      const stack = newStack();
+      const other = s3.Bucket.fromBucketName(stack, 'Logs', 'my-log-bucket');
+      expect(() => new SecureBucket(stack, 'Data', { bucketName: 'my-data-bucket', serverAccessLogsBucket: other })).not.toThrow();
+    });
+
+    test('fails on a bucket with an Object Lock default retention', () => {
+      const stack = newStack();
+      const logs = new s3.Bucket(stack, 'Logs', {
+        objectLockEnabled: true,
+        objectLockDefaultRetention: s3.ObjectLockRetention.governance(Duration.days(1)),
+      });
+      expect(() => new SecureBucket(stack, 'Data', { serverAccessLogsBucket: logs }))
+        .toThrow(/\[Stack\/Data\] 'serverAccessLogsBucket' has an Object Lock default retention.*\(got "Stack\/Logs"\)\. Use an AccessLogsBucket, or remove the default retention/);
+    });
+
+    test('accepts a bucket with Object Lock but no default retention', () => {
+      const stack = newStack();
+      const logs = new s3.Bucket(stack, 'Logs', { objectLockEnabled: true });
+      expect(() => new SecureBucket(stack, 'Data', { serverAccessLogsBucket: logs })).not.toThrow();
+    });
+
+    test('fails on a log bucket in another account', () => {
+      const app = new App({ builtinCloudFormationValidation: false });
+      const here = new Stack(app, 'Stack', { env: { account: '111111111111', region: 'us-east-1' } });
+      const there = new Stack(app, 'There', { env: { account: '222222222222', region: 'us-east-1' } });
+      const logs = new AccessLogsBucket(there, 'Logs');
+      expect(() => new SecureBucket(here, 'Data', { serverAccessLogsBucket: logs }))
+        .toThrow(/\[Stack\/Data\] 'serverAccessLogsBucket' is in account 222222222222, but the bucket is in account 111111111111.*\(got "There\/Logs"\)\. Use a log bucket in the same account\./);
+    });
+
+    test('fails on a log bucket in another region', () => {
+      const app = new App({ builtinCloudFormationValidation: false });
+      const here = new Stack(app, 'Stack', { env: { account: '111111111111', region: 'us-east-1' } });
+      const there = new Stack(app, 'There', { env: { account: '111111111111', region: 'eu-west-1' } });
+      const logs = new AccessLogsBucket(there, 'Logs');
+      expect(() => new SecureBucket(here, 'Data', { serverAccessLogsBucket: logs }))
+        .toThrow(/\[Stack\/Data\] 'serverAccessLogsBucket' is in region eu-west-1, but the bucket is in region us-east-1.*\(got "There\/Logs"\)\. Use a log bucket in the same region\./);
+    });
+
+    test('fails on an imported log bucket in another region', () => {
+      const stack = newStack({ env: { account: '111111111111', region: 'us-east-1' } });
+      const logs = s3.Bucket.fromBucketAttributes(stack, 'Logs', { bucketName: 'far-logs', region: 'eu-west-1' });
+      expect(() => new SecureBucket(stack, 'Data', { serverAccessLogsBucket: logs }))
+        .toThrow(/'serverAccessLogsBucket' is in region eu-west-1, but the bucket is in region us-east-1/);
+    });
+  });
+
+  describe('tokens', () => {
+    test('accepts minimumTLSVersion as a token and renders it in the policy', () => {
+      const stack = newStack();
+      const tls = new CfnParameter(stack, 'MinTls', { type: 'Number', default: 1.3 });
+      const bucket = new SecureBucket(stack, 'Data', { minimumTLSVersion: tls.valueAsNumber });
+      expect(Token.isUnresolved(bucket.minimumTlsVersion)).toBe(true);
+      expect(policyStatements(Template.fromStack(stack), bucket)).toContainEqual(expect.objectContaining({
+        Condition: { NumericLessThan: { 's3:TlsVersion': { Ref: 'MinTls' } } },
+      }));
+    });
+
+    test('accepts bucketName as a token', () => {
+      const stack = newStack();
+      const name = new CfnParameter(stack, 'Name', { type: 'String' });
+      const bucket = new SecureBucket(stack, 'Data', { bucketName: name.valueAsString });
+      expectBucket(Template.fromStack(stack), bucket, { BucketName: { Ref: 'Name' } });
+    });
+
+    test('accepts noncurrentVersionExpiration and noncurrentVersionsToRetain as tokens', () => {
+      const stack = newStack();
+      const daysParam = new CfnParameter(stack, 'Days', { type: 'Number', default: 30 });
+      const keepParam = new CfnParameter(stack, 'Keep', { type: 'Number', default: 3 });
+      const bucket = new SecureBucket(stack, 'Data', {
+        noncurrentVersionExpiration: Duration.days(daysParam.valueAsNumber),
+        noncurrentVersionsToRetain: keepParam.valueAsNumber,
+      });
+      expectBucket(Template.fromStack(stack), bucket, {
+        LifecycleConfiguration: {
+          Rules: [Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: { Ref: 'Days' }, NewerNoncurrentVersions: { Ref: 'Keep' } } })],
+        },
+      });
+    });
+
+    test('accepts a token transition against a literal noncurrent expiration', () => {
+      const stack = newStack();
+      const after = new CfnParameter(stack, 'After', { type: 'Number', default: 30 });
+      expect(() => new SecureBucket(stack, 'Data', {
+        lifecycleRules: [{
+          noncurrentVersionTransitions: [{ storageClass: s3.StorageClass.GLACIER, transitionAfter: Duration.days(after.valueAsNumber) }],
+        }],
+      })).not.toThrow();
+    });
+  });
+
+  describe('feature flags', () => {
+    test('the recommended flags include the ones that change S3 log delivery and public access defaults', () => {
+      // Otherwise the comparison below would prove nothing about them.
+      expect(RECOMMENDED_FLAGS[cxapi.S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY]).toBe(true);
+      expect(RECOMMENDED_FLAGS['@aws-cdk/aws-s3:createDefaultLoggingPolicy']).toBe(true);
+      expect(RECOMMENDED_FLAGS['@aws-cdk/aws-kms:reduceCrossAccountRegionPolicyScope']).toBe(true);
+      expect(RECOMMENDED_FLAGS[cxapi.S3_PUBLIC_ACCESS_BLOCKED_BY_DEFAULT]).toBe(true);
+    });
+
+    test('the bucket, its key and policy, and the log bucket and its policy are the same with no flags and with every recommended flag', () => {
+      const render = (context: Record<string, unknown>) => {
+        const { stack, bucket } = secureBucket({}, { context });
+        const resources = Template.fromStack(stack).toJSON().Resources;
+        const logs = bucket.serverAccessLogsBucket as AccessLogsBucket;
+        return Object.fromEntries([
+          bucket, bucket.key, bucket.policy!, logs, logs.policy!,
+        ].map(c => [c.node.path, resources[logicalId(c)]]));
+      };
+      const withoutFlags = render({});
+      expect(Object.values(withoutFlags).every(r => r !== undefined)).toBe(true);
+      expect(render(RECOMMENDED_FLAGS)).toEqual(withoutFlags);
+    });
+
+    describe.each(CONTEXTS)('with %s', (_name, context) => {
+      let fixture: Fixture;
+      beforeAll(() => { fixture = secureBucket({}, { context }); });
+
+      test.each(DEFAULT_GUARANTEES)('%s', (_guarantee, assert) => {
+        assert(fixture);
+      });
+
+      test('raises no warning and no error', () => {
+        Annotations.fromStack(fixture.stack).hasNoWarning('*', Match.anyValue());
+        Annotations.fromStack(fixture.stack).hasNoError('*', Match.anyValue());
+      });
+    });
+  });
+});
+
+describe('SecureBucket guarantees after construction', () => {
+  test.each([
+    ['versioning suspended by a core mixin', (b: SecureBucket) => b.with(new s3.mixins.BucketVersioning(false)), /versioning is not Enabled/],
+    ['a public access block setting turned off on the L1', (b: SecureBucket) => {
+      (b.node.defaultChild as s3.CfnBucket).publicAccessBlockConfiguration = {
+        blockPublicAcls: true, blockPublicPolicy: false, ignorePublicAcls: true, restrictPublicBuckets: true,
+      };
+    }, /public access block blockPublicPolicy is not true/],
+    ['object ownership changed on the L1', (b: SecureBucket) => {
+      (b.node.defaultChild as s3.CfnBucket).ownershipControls = { rules: [{ objectOwnership: 'ObjectWriter' }] };
+    }, /object ownership is \["ObjectWriter"\], not BucketOwnerEnforced/],
+    ['an ACL set on the L1', (b: SecureBucket) => {
+      (b.node.defaultChild as s3.CfnBucket).accessControl = 'PublicRead';
+    }, /an ACL \(PublicRead\) is set/],
+    ['SSE-S3 set on the L1', (b: SecureBucket) => {
+      (b.node.defaultChild as s3.CfnBucket).bucketEncryption = {
+        serverSideEncryptionConfiguration: [{ serverSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }],
+      };
+    }, /default encryption is not SSE-KMS with a customer-managed key/],
+    ['logging removed from the L1', (b: SecureBucket) => {
+      (b.node.defaultChild as s3.CfnBucket).loggingConfiguration = undefined;
+    }, /server access logging is off/],
+  ])('fails to synthesize when %s', (_name, weaken, message) => {
+    // GIVEN a SecureBucket
+    const stack = newStack();
+    const bucket = new SecureBucket(stack, 'Data');
+    // WHEN a guarantee is weakened after construction
+    weaken(bucket);
+    // THEN synth fails, naming the guarantee and the fix
+    expect(() => Template.fromStack(stack)).toThrow(message);
+    expect(() => Template.fromStack(stack)).toThrow(/weakened a guarantee after construction; remove that change/);
+  });
+
+  test('a mixin that keeps the guarantees synthesizes', () => {
+    const stack = newStack();
+    new SecureBucket(stack, 'Data').with(new s3.mixins.BucketVersioning(true));
+    expect(() => Template.fromStack(stack)).not.toThrow();
+  });
+});
+
+describe('SecureBucket log targets in another stack', () => {
+  test('a plain s3.Bucket log target in another stack names a source with a literal name without a cross-stack reference', () => {
+    // GIVEN a log bucket in one stack and a named SecureBucket in another
+    const app = new App({ builtinCloudFormationValidation: false });
+    const logStack = new Stack(app, 'Logs');
+    const logs = new s3.Bucket(logStack, 'Logs', { objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED });
+    const dataStack = new Stack(app, 'Data');
+    new SecureBucket(dataStack, 'Data', { bucketName: 'my-data-bucket', serverAccessLogsBucket: logs });
+    // THEN the log stack's policy names the source by its literal ARN, and does not depend on the data stack
+    const statements = policyStatements(Template.fromStack(logStack), logs);
+    expect(statements).toContainEqual(expect.objectContaining({
+      Condition: expect.objectContaining({
+        ArnLike: { 'aws:SourceArn': [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::my-data-bucket']] }] },
+      }),
+    }));
+    expect(logStack.dependencies).toEqual([]);
+  });
+});
+
+describe('SecureBucket lifecycle checks', () => {
+  test('fails when a noncurrent transition comes after the default 90-day expiration, even if the rule keeps versions longer', () => {
+    const stack = newStack();
+    expect(() => new SecureBucket(stack, 'Data', {
+      lifecycleRules: [{
+        noncurrentVersionExpiration: Duration.days(200),
+        noncurrentVersionTransitions: [{ storageClass: s3.StorageClass.GLACIER, transitionAfter: Duration.days(120) }],
+      }],
+    })).toThrow(/'lifecycleRules\[0\]\.noncurrentVersionTransitions\[0\]\.transitionAfter' is not shorter than noncurrentVersionExpiration \(90 days\).*raise noncurrentVersionExpiration above 120 days/);
+  });
+
+  test('accepts the transition when noncurrentVersionExpiration is raised above it', () => {
+    const stack = newStack();
+    expect(() => new SecureBucket(stack, 'Data', {
+      noncurrentVersionExpiration: Duration.days(365),
+      lifecycleRules: [{
+        noncurrentVersionExpiration: Duration.days(200),
+        noncurrentVersionTransitions: [{ storageClass: s3.StorageClass.GLACIER, transitionAfter: Duration.days(120) }],
+      }],
+    })).not.toThrow();
+  });
+});
