@@ -60,7 +60,8 @@ for (const dir of ['examples', 'scripts']) {
 // Added after construction: the CDK deps component replaces any `constructs` dev dependency given in the options.
 project.addDevDeps('constructs@10.8.1', '@types/node@^20');
 
-for (const p of ['/examples/', '/scripts/', '/rosetta/', '/python-tests/', '/.ci/', '/docs/']) {
+// /.venv/ (the Python build and test environment) would otherwise be packed into the npm tarball and the wheel.
+for (const p of ['/examples/', '/scripts/', '/rosetta/', '/python-tests/', '/.ci/', '/docs/', '/.venv/']) {
   project.addPackageIgnore(p);
 }
 

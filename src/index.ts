@@ -1,3 +1,4 @@
 export * from './secure-bucket';
 export * from './access-logs-bucket';
 export * from './access';
+export * from './compliance';

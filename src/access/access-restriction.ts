@@ -160,8 +160,9 @@ class AnyOfRestriction extends AccessRestriction {
       exemptions: {
         principalArns: specs.flatMap(s => s.exemptions.principalArns),
         awsServices: every(e => e.awsServices),
-        // A service acting for a caller passes a network member, so it passes the whole OR.
-        servicesActingForCaller: specs.some(s => s.network && s.exemptions.servicesActingForCaller),
+        // Only network members can exempt a service acting for a caller; like every other default
+        // exemption, it applies unless a (network) member switches it off.
+        servicesActingForCaller: specs.some(s => s.network) && specs.every(s => !s.network || s.exemptions.servicesActingForCaller),
         accountRoot: every(e => e.accountRoot),
         deploymentRole: every(e => e.deploymentRole),
         bucketServiceRoles: every(e => e.bucketServiceRoles),

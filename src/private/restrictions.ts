@@ -92,6 +92,7 @@ export class BucketRestrictions {
   private readonly fingerprints = new Set<string>();
   private readonly specs: RestrictionSpec[] = [];
   private readonly deniedToAll = new Set<string>();
+  private deniedToAllStatements = 0;
   private warnedAndedNetworks = false;
   private warnedNoDeploymentRole = false;
 
@@ -117,7 +118,7 @@ export class BucketRestrictions {
     if (deniedToAll.length > 0) {
       deniedToAll.forEach(a => this.deniedToAll.add(a));
       this.bucket.addToResourcePolicy(new iam.PolicyStatement({
-        sid: `DenyToEveryone${this.deniedToAll.size}`,
+        sid: `DenyToEveryone${++this.deniedToAllStatements}`,
         effect: iam.Effect.DENY,
         principals: [new iam.AnyPrincipal()],
         actions: deniedToAll,

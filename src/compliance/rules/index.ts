@@ -1,0 +1,14 @@
+import { BUCKET_RULES } from './bucket-rules';
+import { IAM_RULES } from './iam-rules';
+import { KMS_RULES } from './kms-rules';
+import { BucketRule, IdentityPolicyRule, Rule } from '../model';
+
+/** Every rule, in id order. Ids are stable and never reused. */
+export const ALL_RULES: Rule[] = [...BUCKET_RULES, ...KMS_RULES, ...IAM_RULES];
+
+export const BUCKET_SCOPED_RULES: BucketRule[] = [...BUCKET_RULES, ...KMS_RULES];
+export const IDENTITY_RULES: IdentityPolicyRule[] = IAM_RULES;
+
+export function ruleById(id: string): Rule | undefined {
+  return ALL_RULES.find(r => r.id === id);
+}
