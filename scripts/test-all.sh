@@ -45,5 +45,6 @@ step "jest and eslint" npx projen test
 step "example app synthesizes" npx projen example
 step "Python virtual environment" python_env
 step "Python package builds (jsii-pacmak)" python_package
+step "Python tests (pytest, the built wheel with aws-cdk-lib from PyPI)" bash scripts/python-tests.sh
 
 node scripts/summarize-tests.js test-reports

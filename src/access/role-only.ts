@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { AccessRestriction, AccessRestrictionOptions } from './access-restriction';
 import { invalidProp } from '../private/errors';
 import { exemptionsOf } from '../private/exemptions';
-import { RestrictionClause, RestrictionSpec } from '../private/restrictions';
+import { RestrictionClause, RestrictionSpec, s3AccessSpec } from '../private/restrictions';
 
 /**
  * Options of `RoleMatch.userId`.
@@ -102,17 +102,7 @@ export class RoleOnly extends AccessRestriction {
     } else {
       clause = { operator: 'ArnNotLike', key: 'aws:PrincipalArn', values: props.roles.map(r => r.roleArn) };
     }
-    this.spec = {
-      kind: owner,
-      memberKinds: [owner],
-      actions: ['s3:*'],
-      onObjects: true,
-      orable: true,
-      network: false,
-      clauses: [clause],
-      exemptions: exemptionsOf(props, owner),
-      warnings: [],
-    };
+    this.spec = s3AccessSpec(owner, false, [clause], exemptionsOf(props, owner));
   }
 
   /** @internal */

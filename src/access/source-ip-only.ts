@@ -2,7 +2,7 @@ import { Token } from 'aws-cdk-lib';
 import { AccessRestriction, AccessRestrictionOptions } from './access-restriction';
 import { cidrProblem, isPrivateCidr } from '../private/cidr';
 import { exemptionsOf } from '../private/exemptions';
-import { RestrictionSpec } from '../private/restrictions';
+import { RestrictionSpec, s3AccessSpec } from '../private/restrictions';
 import { checkStringList } from '../private/validate';
 
 /**
@@ -36,21 +36,12 @@ export class SourceIpOnly extends AccessRestriction {
     });
     const literal = Token.isUnresolved(props.cidrs) ? [] : props.cidrs.filter(c => !Token.isUnresolved(c));
     const privateCidrs = literal.filter(isPrivateCidr);
-    this.spec = {
-      kind: owner,
-      memberKinds: [owner],
-      actions: ['s3:*'],
-      onObjects: true,
-      orable: true,
-      network: true,
-      clauses: [{ operator: 'NotIpAddress', key: 'aws:SourceIp', values: props.cidrs }],
-      exemptions: exemptionsOf(props, owner),
-      warnings: privateCidrs.length === 0 ? [] : [{
-        id: 'cdk-secure-bucket:SourceIpOnly.privateCidr',
-        message: `SourceIpOnly lists private ranges (${privateCidrs.join(', ')}): aws:SourceIp never carries a private address, so no request matches them. `
+    const clauses = [{ operator: 'NotIpAddress', key: 'aws:SourceIp', values: props.cidrs }];
+    this.spec = s3AccessSpec(owner, true, clauses, exemptionsOf(props, owner), privateCidrs.length === 0 ? [] : [{
+      id: 'cdk-secure-bucket:SourceIpOnly.privateCidr',
+      message: `SourceIpOnly lists private ranges (${privateCidrs.join(', ')}): aws:SourceIp never carries a private address, so no request matches them. `
           + 'For traffic from a VPC, use VpcEndpointOnly (aws:SourceVpce / aws:SourceVpc), or a condition on aws:VpcSourceIp.',
-      }],
-    };
+    }]);
   }
 
   /** @internal */

@@ -1,7 +1,7 @@
 import { AccessRestriction, AccessRestrictionOptions } from './access-restriction';
 import { invalidProp } from '../private/errors';
 import { exemptionsOf } from '../private/exemptions';
-import { RestrictionClause, RestrictionSpec } from '../private/restrictions';
+import { RestrictionClause, RestrictionSpec, s3AccessSpec } from '../private/restrictions';
 import { checkStringList } from '../private/validate';
 
 /**
@@ -51,17 +51,7 @@ export class VpcEndpointOnly extends AccessRestriction {
     const clauses: RestrictionClause[] = [];
     if (props.vpcEndpointIds) { clauses.push({ operator: 'StringNotEquals', key: 'aws:SourceVpce', values: props.vpcEndpointIds }); }
     if (props.vpcIds) { clauses.push({ operator: 'StringNotEquals', key: 'aws:SourceVpc', values: props.vpcIds }); }
-    this.spec = {
-      kind: owner,
-      memberKinds: [owner],
-      actions: ['s3:*'],
-      onObjects: true,
-      orable: true,
-      network: true,
-      clauses,
-      exemptions: exemptionsOf(props, owner),
-      warnings: [],
-    };
+    this.spec = s3AccessSpec(owner, true, clauses, exemptionsOf(props, owner));
   }
 
   /** @internal */

@@ -51,6 +51,12 @@ export interface RestrictionSpec {
   readonly objectActionsDeniedToAll?: string[];
 }
 
+/** The spec of a restriction on every S3 action on the bucket and its objects (all but AdminOnlyChanges). */
+export function s3AccessSpec(kind: string, network: boolean, clauses: RestrictionClause[], exemptions: Exemptions,
+  warnings: RestrictionWarning[] = []): RestrictionSpec {
+  return { kind, memberKinds: [kind], actions: ['s3:*'], onObjects: true, orable: true, network, clauses, exemptions, warnings };
+}
+
 /** A bucket this app defines: an L2 whose default child is an `AWS::S3::Bucket`. */
 export type RestrictableBucket = s3.IBucket & IConstruct;
 
