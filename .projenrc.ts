@@ -32,6 +32,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
   },
   // The peers keep their floor; development pins the current release instead of the floor.
   peerDependencyOptions: { pinnedDevDependency: false },
+  // The `nag` submodule (SecureBucketChecks) extends cdk-nag's NagPack; lib/index.js loads it, so every
+  // user needs cdk-nag installed. cdk-nag 3 itself peers aws-cdk-lib ^2.257.0.
+  peerDeps: ['cdk-nag@^3.0.2'],
   devDeps: [
     `aws-cdk-lib@${CDK_DEV}`,
     'aws-cdk@2.1148.1',
@@ -71,12 +74,12 @@ project.postCompileTask.exec('jsii-rosetta extract --strict .jsii');
 
 // The main job: synthesize the example app and print what it built and its security posture.
 const example = project.addTask('example', {
-  description: 'Synthesize the example app in examples/ and print its buckets and their security posture',
+  description: 'Synthesize the example app in examples/ and print its secure-bucket report (every bucket, its posture and findings)',
 });
 example.exec('ts-node --project examples/tsconfig.json examples/app.ts', {
   env: { CDK_OUTDIR: 'examples/cdk.out' },
 });
-example.exec('ts-node --project scripts/tsconfig.json scripts/posture.ts examples/cdk.out');
+example.exec('node scripts/print-report.js examples/cdk.out');
 
 // Everything that proves the project, with one closing line `N passed, N failed`.
 project.addTask('test:all', {

@@ -1,14 +1,16 @@
 /**
  * The example app: every capability of cdk-secure-bucket built so far, in one CDK app.
  *
- *   npx projen example      # synthesizes it to examples/cdk.out and prints the security posture
+ *   npx projen example      # synthesizes it to examples/cdk.out and prints its secure-bucket report
  */
 import { App, Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { AccessLogsBucket, AccessRestriction, AdminOnlyChanges, RoleOnly, SecureBucket, SourceIpOnly, VpcEndpointOnly } from '../src';
+import {
+  AccessLogsBucket, AccessRestriction, AdminOnlyChanges, FindingLevel, RoleOnly, SecureBucket, SecureBucketAspect, SourceIpOnly, VpcEndpointOnly,
+} from '../src';
 
 /** An application team's stack: one line for a bucket, a few more for options. */
 export class DataStack extends Stack {
@@ -20,6 +22,15 @@ export class DataStack extends Stack {
 
     // Options: a shared key, TLS 1.3, shorter noncurrent retention, a log prefix and an archive rule.
     const key = new kms.Key(this, 'ReportsKey', { enableKeyRotation: true, description: 'Reports buckets' });
+    // Only AWS services may create grants on the key (AWS Control Tower CT.KMS.PR.3), as on the keys SecureBucket creates.
+    key.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'DenyGrantsExceptForAwsServices',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['kms:CreateGrant'],
+      resources: ['*'],
+      conditions: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
+    }));
     new SecureBucket(this, 'Reports', {
       encryptionKey: key,
       minimumTLSVersion: 1.3,
@@ -73,4 +84,9 @@ const env = { account: '111111111111', region: 'us-east-1' };
 new DataStack(app, 'SecureBucketExample-Data', { env });
 new RestrictedStack(app, 'SecureBucketExample-Restricted', { env });
 new AuditStack(app, 'SecureBucketExample-Audit', { env });
+
+// The platform team's line: every bucket and IAM policy of the app is checked; findings fail synth.
+// It writes secure-bucket-report.md and .json into the cloud assembly.
+SecureBucketAspect.applyTo(app, { level: FindingLevel.ERROR });
+
 app.synth();

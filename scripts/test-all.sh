@@ -38,11 +38,20 @@ python_package() {
   PATH="$PWD/.venv/bin:$PATH" npx projen package:python && ls dist/python/*.whl
 }
 
+run_checkers() {
+  # checkov and cfn-lint (PyPI) get a virtual environment of their own: checkov pins packaging<24
+  # and boto3, which would break build and twine in .venv.
+  [ -x .venv/checkers/bin/python ] || python3 -m venv .venv/checkers || return 1
+  .venv/checkers/bin/pip install --quiet --disable-pip-version-check checkov==3.3.30 cfn-lint==1.58.0 || return 1
+  npx ts-node --project scripts/tsconfig.json scripts/check-assembly.ts examples/cdk.out
+}
+
 compile() { npx projen compile && npx projen post-compile; }
 step "jsii compile, README examples compiled by jsii-rosetta (strict), API.md generated" compile
 step "API.md matches the code" api_md_up_to_date
 step "jest and eslint" npx projen test
 step "example app synthesizes" npx projen example
+step "independent checkers on the example app (cdk-nag, Control Tower, checkov, cfn-lint)" run_checkers
 step "Python virtual environment" python_env
 step "Python package builds (jsii-pacmak)" python_package
 step "Python tests (pytest, the built wheel with aws-cdk-lib from PyPI)" bash scripts/python-tests.sh

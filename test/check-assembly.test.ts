@@ -1,0 +1,409 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Stack, Stage, Validations } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import {
+  AllowlistEntry,
+  allowlistEntryFor,
+  assertNotStackWide,
+  findTool,
+  loadAllowlist,
+  loadAssembly,
+  main,
+  missingToolMessage,
+  parseCfnLint,
+  parseCheckov,
+  Report,
+  runCfnLint,
+  runCheckov,
+  resourceMatches,
+  StackMetadata,
+  toolCandidates,
+  UsageError,
+  validateEntry,
+} from '../scripts/check-assembly';
+import { SecureBucket } from '../src';
+
+const REPO = path.resolve(__dirname, '..');
+const SCRIPT = path.join(REPO, 'scripts', 'check-assembly.ts');
+
+const tmpDirs: string[] = [];
+function tmpDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'check-assembly-'));
+  tmpDirs.push(dir);
+  return dir;
+}
+afterAll(() => tmpDirs.forEach(d => fs.rmSync(d, { recursive: true, force: true })));
+
+/** Runs the script as users do, in a child process (transpile-only: the build type-checks it). */
+function runScript(args: string[], env: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', SCRIPT, ...args], {
+    cwd: REPO,
+    encoding: 'utf8',
+    env: { ...process.env, TS_NODE_PROJECT: path.join(REPO, 'scripts', 'tsconfig.json'), ...env },
+    timeout: 120_000,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** An executable shell script standing in for checkov or cfn-lint. */
+function fakeTool(dir: string, name: string, script: string): string {
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, `#!/bin/sh\n${script}\n`, { mode: 0o755 });
+  return file;
+}
+
+/** A hand-written cloud assembly: one stack, one bucket, metadata in an additional file (as CDK writes it). */
+function handWrittenAssembly(): string {
+  const dir = tmpDir();
+  fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({
+    version: '55.0.0',
+    artifacts: {
+      S: { type: 'aws:cloudformation:stack', environment: 'aws://unknown-account/unknown-region', properties: { templateFile: 'S.template.json' }, additionalMetadataFile: 'S.metadata.json', displayName: 'S' },
+    },
+  }));
+  fs.writeFileSync(path.join(dir, 'S.template.json'), JSON.stringify({ Resources: { BucketABC: { Type: 'AWS::S3::Bucket' } } }));
+  fs.writeFileSync(path.join(dir, 'S.metadata.json'), JSON.stringify({ '/S/Bucket/Resource': [{ type: 'aws:cdk:logicalId', data: 'BucketABC' }] }));
+  return dir;
+}
+
+describe('acknowledgements read from the cloud assembly', () => {
+  const metadata = {
+    '/Stack/Data/Resource': [
+      { type: 'aws:cdk:logicalId', data: 'Data1234' },
+      { type: 'aws:cdk:acknowledged-rules', data: { 'Annotation::NIST.800.53.R5-S3BucketReplicationEnabled': 'on the resource' } },
+    ],
+    '/Stack/Data': [
+      { type: 'aws:cdk:acknowledged-rules', data: { 'Annotation::AwsSolutions-S1': 'on the L2', 'AwsSolutions::AwsSolutions-S10': 'namespaced' } },
+    ],
+    '/Stack/Data/Policy/Resource': [{ type: 'aws:cdk:logicalId', data: 'DataPolicy99' }],
+    '/Stack/DataCopy/Resource': [{ type: 'aws:cdk:logicalId', data: 'DataCopy42' }],
+    '/Stack/Role/Resource': [
+      { type: 'aws:cdk:logicalId', data: 'Role77' },
+      { type: 'aws:cdk:acknowledged-rules', data: { 'annotation::AwsSolutions-IAM5[Action::s3:*]': 'one granular finding (old lowercase prefix)' } },
+    ],
+    '/Stack': [{ type: 'aws:cdk:acknowledged-rules', data: { 'Annotation::PCI.DSS.321-S3BucketLoggingEnabled': 'on the stack' } }],
+  };
+
+  test('maps each logical id to its construct path', () => {
+    const meta = new StackMetadata(metadata);
+    expect(meta.pathsOf('Data1234')).toEqual(['Stack/Data/Resource']);
+    expect(meta.pathsOf('Nope')).toEqual([]);
+  });
+
+  test('an acknowledgement applies to its construct and everything below it, the nearest one winning', () => {
+    const meta = new StackMetadata(metadata);
+    expect(meta.acknowledgementOf('Data1234', 'NIST.800.53.R5-S3BucketReplicationEnabled')).toMatchObject({ path: 'Stack/Data/Resource', reason: 'on the resource' });
+    expect(meta.acknowledgementOf('Data1234', 'AwsSolutions-S1')).toMatchObject({ path: 'Stack/Data', reason: 'on the L2' });
+    // below the L2: its policy too
+    expect(meta.acknowledgementOf('DataPolicy99', 'AwsSolutions-S1')?.reason).toBe('on the L2');
+    // a stack-level acknowledgement reaches every resource of the stack
+    expect(meta.acknowledgementOf('Role77', 'PCI.DSS.321-S3BucketLoggingEnabled')?.path).toBe('Stack');
+  });
+
+  test('fails to acknowledge a sibling whose path merely starts with the same characters', () => {
+    const meta = new StackMetadata(metadata);
+    expect(meta.acknowledgementOf('DataCopy42', 'AwsSolutions-S1')).toBeUndefined();
+    expect(meta.acknowledgementOf('Data1234', 'AwsSolutions-S2')).toBeUndefined();
+  });
+
+  test('accepts the plugin-namespaced form and granular finding ids, exactly', () => {
+    const meta = new StackMetadata(metadata);
+    expect(meta.acknowledgementOf('Data1234', 'AwsSolutions-S10')?.reason).toBe('namespaced');
+    expect(meta.acknowledgementOf('Role77', 'AwsSolutions-IAM5[Action::s3:*]')?.reason).toMatch(/granular/);
+    expect(meta.acknowledgementOf('Role77', 'AwsSolutions-IAM5[Action::s3:Get*]')).toBeUndefined();
+    expect(meta.acknowledgementOf('Role77', 'AwsSolutions-IAM5')).toBeUndefined();
+  });
+
+  test('lists the cdk-nag acknowledgements no finding used', () => {
+    const meta = new StackMetadata(metadata);
+    meta.acknowledgementOf('Data1234', 'AwsSolutions-S1');
+    expect(meta.unusedNagAcknowledgements().map(a => a.id).sort()).toEqual([
+      'AwsSolutions-IAM5[Action::s3:*]',
+      'AwsSolutions::AwsSolutions-S10',
+      'NIST.800.53.R5-S3BucketReplicationEnabled',
+      'PCI.DSS.321-S3BucketLoggingEnabled',
+    ]);
+  });
+
+  test('reads what Validations.of(x).acknowledge() writes, from a synthesized app with a Stage', () => {
+    // GIVEN an app whose acknowledgement sits on an L2 bucket inside a Stage
+    const outdir = tmpDir();
+    const app = new App({ outdir, builtinCloudFormationValidation: false });
+    const stack = new Stack(new Stage(app, 'Stg'), 'St');
+    const bucket = new s3.Bucket(stack, 'Plain');
+    Validations.of(bucket).acknowledge({ id: 'AwsSolutions-S1', reason: 'acknowledged on the L2 bucket' });
+    app.synth();
+    // WHEN the assembly is read back
+    const [loaded, ...others] = loadAssembly(outdir);
+    // THEN the nested assembly's stack is found, and the acknowledgement reaches the CfnBucket
+    expect(others).toEqual([]);
+    expect(loaded.stack).toBe('Stg/St');
+    const logicalId = stack.getLogicalId(bucket.node.defaultChild as s3.CfnBucket);
+    expect(loaded.meta.pathsOf(logicalId)).toEqual(['Stg/St/Plain/Resource']);
+    expect(loaded.meta.acknowledgementOf(logicalId, 'AwsSolutions-S1')).toMatchObject({ path: 'Stg/St/Plain', reason: 'acknowledged on the L2 bucket' });
+  });
+});
+
+describe('the allow-list', () => {
+  const entry = (over: Partial<AllowlistEntry> = {}): AllowlistEntry => ({
+    checker: 'control-tower', rule: 'CT.S3.PR.2', resource: '*SecureBucketAccessLogs*', reason: 'a log target does not log to itself', ...over,
+  });
+
+  test("the repository's allow-list is valid and every exception names a resource and a reason", () => {
+    const entries = loadAllowlist(path.join(REPO, 'checkers-allowlist.json'));
+    expect(entries.length).toBeGreaterThan(0);
+    for (const e of entries) {
+      expect(e.reason.length).toBeGreaterThan(40);
+      expect(e.resource.replace(/[*?]/g, '').length).toBeGreaterThan(10);
+    }
+  });
+
+  test('accepts the bare array form', () => {
+    const file = path.join(tmpDir(), 'list.json');
+    fs.writeFileSync(file, JSON.stringify([entry()]));
+    expect(loadAllowlist(file)).toEqual([entry()]);
+  });
+
+  test.each([
+    ['a missing reason', { reason: '' }, /non-empty 'reason'/],
+    ['a cdk-nag rule', { checker: 'cdk-nag', rule: 'AwsSolutions-S1' }, /acknowledge them in the app/],
+    ['an unknown checker', { checker: 'tfsec' }, /unknown checker 'tfsec'/],
+    ['a bare wildcard', { resource: '*' }, /never a whole stack/],
+    ['a whole stack', { resource: 'MyStack/*' }, /never a whole stack/],
+    ['a construct subtree', { resource: '/MyStack/Data/' }, /never a whole stack/],
+  ])('fails on %s', (_label, over, message) => {
+    expect(() => validateEntry({ ...entry(), ...over }, 'entry')).toThrow(message);
+  });
+
+  test('fails on an unknown field (a typo would silently widen nothing)', () => {
+    expect(() => validateEntry({ ...entry(), resources: 'x' }, 'entry')).toThrow(/unknown field\(s\) resources/);
+  });
+
+  test('fails with a clear message on a missing or malformed file', () => {
+    expect(() => loadAllowlist('/nonexistent/list.json')).toThrow(/Allow-list not found/);
+    const file = path.join(tmpDir(), 'bad.json');
+    fs.writeFileSync(file, '{ "exceptions": ');
+    expect(() => loadAllowlist(file)).toThrow(/not valid JSON/);
+  });
+
+  test('a pattern without a slash is a logical id; with one, a construct path', () => {
+    expect(resourceMatches('*SecureBucketAccessLogs*', 'SecureBucketAccessLogsE49EB61F', ['S/SecureBucketAccessLogs/Resource'])).toBe(true);
+    expect(resourceMatches('*SecureBucketAccessLogs*', 'Data666C94C7', ['S/Data/Resource'])).toBe(false);
+    expect(resourceMatches('S/Data/Resource', 'Data666C94C7', ['S/Data/Resource'])).toBe(true);
+    expect(resourceMatches('/S/Data/Resource', 'Data666C94C7', ['S/Data/Resource'])).toBe(true);
+    expect(resourceMatches('S/Data/Resource', 'Data666C94C7', ['S/DataX/Resource'])).toBe(false);
+    expect(resourceMatches('*/Logs/Resource', 'Logs1', ['Stage/S/Logs/Resource'])).toBe(true);
+    expect(resourceMatches('Data666C94C?', 'Data666C94C7', [])).toBe(true);
+    // regular-expression characters are literal
+    expect(resourceMatches('S/Data.Resource', 'x', ['S/DataXResource'])).toBe(false);
+  });
+
+  test('an exception applies only to its checker and rule', () => {
+    const f = { checker: 'control-tower' as const, rule: 'CT.S3.PR.2', logicalId: 'SecureBucketAccessLogsE49EB61F', constructPaths: [] };
+    expect(allowlistEntryFor([entry()], f)).toEqual(entry());
+    expect(allowlistEntryFor([entry()], { ...f, rule: 'CT.S3.PR.10' })).toBeUndefined();
+    expect(allowlistEntryFor([entry()], { ...f, checker: 'checkov' })).toBeUndefined();
+  });
+
+  test('fails on a pattern that names every resource of a stack', () => {
+    const stacks = loadAssembly(handWrittenAssembly());
+    const two = { ...stacks[0], template: { Resources: { BucketABC: { Type: 'AWS::S3::Bucket' }, BucketDEF: { Type: 'AWS::S3::Bucket' } } } };
+    expect(() => assertNotStackWide([entry({ resource: 'Bucket*' })], [two])).toThrow(/names every resource of stack S/);
+    expect(() => assertNotStackWide([entry({ resource: 'BucketABC' })], [two])).not.toThrow();
+  });
+});
+
+describe('finding checkov and cfn-lint', () => {
+  test('looks in $CHECKOV only when it is set', () => {
+    expect(toolCandidates('checkov', { env: { CHECKOV: '/x/checkov', PATH: '/usr/bin' }, roots: ['/r'] })).toEqual(['/x/checkov']);
+  });
+
+  test('looks in .venv/checkers/bin, then .venv/bin of each root, then on PATH', () => {
+    expect(toolCandidates('cfn-lint', { env: { PATH: ['/a', '/b'].join(path.delimiter) }, roots: ['/r'] })).toEqual([
+      '/r/.venv/checkers/bin/cfn-lint', '/r/.venv/bin/cfn-lint', '/a/cfn-lint', '/b/cfn-lint',
+    ]);
+  });
+
+  test('skips a candidate that exists but does not run (a pyenv shim for a missing tool)', () => {
+    const root = tmpDir();
+    fakeTool(path.join(root, '.venv', 'checkers', 'bin'), 'checkov', 'echo "pyenv: checkov: command not found" >&2; exit 127');
+    const good = fakeTool(path.join(root, '.venv', 'bin'), 'checkov', 'echo 3.3.30');
+    expect(findTool('checkov', { env: { PATH: '' }, roots: [root] })).toEqual({ name: 'checkov', command: good, version: '3.3.30' });
+  });
+
+  test('finds nothing when no candidate runs, and the message says how to install it', () => {
+    const search = { env: { PATH: tmpDir() }, roots: [tmpDir()] };
+    expect(findTool('cfn-lint', search)).toBeUndefined();
+    const message = missingToolMessage('cfn-lint', search);
+    expect(message).toMatch(/cfn-lint is not installed/);
+    expect(message).toMatch(/pip install checkov==\d+\.\d+\.\d+ cfn-lint==\d+\.\d+\.\d+/);
+    expect(message).toMatch(/--checkers cdk-nag,control-tower,checkov/);
+  });
+});
+
+describe('reading the checkers output', () => {
+  const stacks = () => loadAssembly(handWrittenAssembly());
+
+  test('checkov: gates failed checks on S3 and KMS resources, reports others, lists in-template skips with their comment', () => {
+    const s = stacks();
+    const file = s[0].templateFile;
+    const output = JSON.stringify([{
+      check_type: 'cloudformation',
+      results: {
+        passed_checks: [{}, {}],
+        failed_checks: [
+          { check_id: 'CKV_AWS_18', check_name: 'Ensure the S3 bucket has access logging enabled', resource: 'AWS::S3::Bucket.BucketABC', file_abs_path: file },
+          { check_id: 'CKV_AWS_116', check_name: 'Ensure that AWS Lambda function is configured for a DLQ', resource: 'AWS::Lambda::Function.Fn1', file_abs_path: file },
+        ],
+        skipped_checks: [
+          { check_id: 'CKV_AWS_21', check_name: 'Ensure the S3 bucket has versioning enabled', resource: 'AWS::S3::Bucket.BucketABC', file_abs_path: file, check_result: { suppress_comment: 'a scratch bucket' } },
+        ],
+        parsing_errors: [],
+      },
+    }]);
+    const r = parseCheckov(output, s);
+    expect(r.passed).toBe(2);
+    expect(r.findings).toEqual([
+      expect.objectContaining({ rule: 'CKV_AWS_18', stack: 'S', logicalId: 'BucketABC', resourceType: 'AWS::S3::Bucket', constructPaths: ['S/Bucket/Resource'], status: 'open' }),
+      expect.objectContaining({ rule: 'CKV_AWS_21', status: 'acknowledged', reason: 'a scratch bucket' }),
+    ]);
+    expect(r.otherFailures.map(f => f.rule)).toEqual(['CKV_AWS_116']);
+  });
+
+  test('checkov: a summary without results (nothing scanned) is no finding; no JSON is an error', () => {
+    expect(parseCheckov('{"passed": 0, "failed": 0}', stacks())).toEqual({ findings: [], otherFailures: [], passed: 0, reports: 0 });
+    expect(() => parseCheckov('Traceback (most recent call last):', stacks())).toThrow(UsageError);
+  });
+
+  test('cfn-lint: maps each match to its resource', () => {
+    const s = stacks();
+    const output = JSON.stringify([{
+      Filename: s[0].templateFile,
+      Level: 'Warning',
+      Location: { Path: ['Resources', 'BucketABC', 'Properties', 'BucketName'], Start: { LineNumber: 3 } },
+      Message: 'something odd',
+      Rule: { Id: 'W3045' },
+    }]);
+    expect(parseCfnLint(output, s)).toEqual([expect.objectContaining({
+      checker: 'cfn-lint', rule: 'W3045', stack: 'S', logicalId: 'BucketABC', constructPaths: ['S/Bucket/Resource'], status: 'open',
+    })]);
+    expect(parseCfnLint('[]', s)).toEqual([]);
+  });
+});
+
+describe('running checkov and cfn-lint', () => {
+  test('cfn-lint: its matches become findings', async () => {
+    const stacks = loadAssembly(handWrittenAssembly());
+    const report = JSON.stringify([{ Filename: stacks[0].templateFile, Level: 'Error', Location: { Path: ['Resources', 'BucketABC', 'Type'] }, Message: 'bad', Rule: { Id: 'E3006' } }]);
+    const command = fakeTool(tmpDir(), 'cfn-lint', `echo '${report}'; exit 2`);
+    await expect(runCfnLint({ name: 'cfn-lint', command, version: '1.58.0' }, stacks)).resolves.toEqual([
+      expect.objectContaining({ rule: 'E3006', logicalId: 'BucketABC', status: 'open' }),
+    ]);
+  });
+
+  test('fails when cfn-lint exits non-zero without a report (a usage error exits 2 too)', async () => {
+    const command = fakeTool(tmpDir(), 'cfn-lint', 'echo "cfn-lint: error: unrecognized arguments" >&2; exit 2');
+    await expect(runCfnLint({ name: 'cfn-lint', command, version: '1.58.0' }, loadAssembly(handWrittenAssembly()))).rejects.toThrow(/cfn-lint failed \(exit 2\)/);
+  });
+
+  test('fails when checkov scans nothing, or crashes', async () => {
+    const stacks = loadAssembly(handWrittenAssembly());
+    const nothing = fakeTool(tmpDir(), 'checkov', 'echo \'{"passed": 0, "failed": 0, "resource_count": 0}\'');
+    await expect(runCheckov({ name: 'checkov', command: nothing, version: '3.3.30' }, stacks)).rejects.toThrow(/checkov scanned no resources/);
+    const crash = fakeTool(tmpDir(), 'checkov', 'echo "Traceback" >&2; exit 3');
+    await expect(runCheckov({ name: 'checkov', command: crash, version: '3.3.30' }, stacks)).rejects.toThrow(/checkov failed \(exit 3\)/);
+  });
+});
+
+describe('the command on bad input (child process)', () => {
+  test('fails with exit code 2 when the cloud assembly directory is missing', () => {
+    const r = runScript([path.join(tmpDir(), 'cdk.out')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/Cloud assembly directory not found: .*cdk\.out\. Synthesize your app first/);
+  });
+
+  test('fails with exit code 2 when the directory is not a cloud assembly, and points to its cdk.out', () => {
+    const app = tmpDir();
+    fs.mkdirSync(path.join(app, 'cdk.out'));
+    fs.writeFileSync(path.join(app, 'cdk.out', 'manifest.json'), '{"version":"55.0.0","artifacts":{}}');
+    const r = runScript([app]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/has no manifest\.json\. Did you mean .*cdk\.out\?/);
+  });
+
+  test('fails with exit code 2 when the cloud assembly holds no templates', () => {
+    const dir = tmpDir();
+    fs.writeFileSync(path.join(dir, 'manifest.json'), '{"version":"55.0.0","artifacts":{"Tree":{"type":"cdk:tree","properties":{"file":"tree.json"}}}}');
+    const r = runScript([dir]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/holds no stack templates/);
+  });
+
+  test('fails with exit code 2 and an install hint when checkov is not installed', () => {
+    const r = runScript([handWrittenAssembly()], { CHECKOV: path.join(tmpDir(), 'checkov') });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/checkov is not installed/);
+    expect(r.stderr).toMatch(/pip install checkov==[\d.]+ cfn-lint==[\d.]+/);
+  });
+
+  test('fails with exit code 2 and an install hint when cfn-lint is not installed', () => {
+    const r = runScript([handWrittenAssembly(), '--checkers', 'cfn-lint'], { CFN_LINT: path.join(tmpDir(), 'cfn-lint') });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/cfn-lint is not installed/);
+  });
+
+  test('fails with exit code 2 on an unknown checker name', () => {
+    const r = runScript([handWrittenAssembly(), '--checkers', 'cdk-nag,tfsec']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/unknown checker\(s\) tfsec/);
+  });
+});
+
+describe('the command on a synthesized app (cdk-nag and Control Tower, in process)', () => {
+  test('fails on an unacknowledged finding, lists acknowledged ones with their reasons, and writes the report', async () => {
+    // GIVEN an app with a SecureBucket and a plain bucket whose S1 is acknowledged on its L2
+    const outdir = tmpDir();
+    const app = new App({ outdir, builtinCloudFormationValidation: false });
+    const stack = new Stack(app, 'Checked', { env: { account: '111111111111', region: 'us-east-1' } });
+    new SecureBucket(stack, 'Data');
+    const plain = new s3.Bucket(stack, 'Plain');
+    Validations.of(plain).acknowledge({ id: 'AwsSolutions-S1', reason: 'a scratch bucket that nobody audits' });
+    app.synth();
+    const allowlist = path.join(tmpDir(), 'allow.json');
+    fs.writeFileSync(allowlist, JSON.stringify({
+      exceptions: [{ checker: 'control-tower', rule: 'CT.S3.PR.2', resource: 'Checked/Plain/Resource', reason: 'a scratch bucket that nobody audits' }],
+    }));
+
+    // WHEN the checkers run
+    const lines: string[] = [];
+    const io = { log: (l: string) => lines.push(l), error: (l: string) => lines.push(l) };
+    const code = await main([outdir, '--checkers', 'cdk-nag,control-tower', '--allowlist', allowlist], io);
+
+    // THEN the plain bucket's other findings are open, and the command fails
+    expect(code).toBe(1);
+    const report: Report = JSON.parse(fs.readFileSync(path.join(outdir, 'checkers-report.json'), 'utf8'));
+    const plainId = stack.getLogicalId(plain.node.defaultChild as s3.CfnBucket);
+    const nag = report.checkers['cdk-nag']!.findings;
+    expect(nag.find(f => f.logicalId === plainId && f.rule === 'AwsSolutions-S1')).toMatchObject({
+      status: 'acknowledged', reason: 'a scratch bucket that nobody audits', exceptedBy: '/Checked/Plain', constructPaths: ['Checked/Plain/Resource'],
+    });
+    expect(nag.filter(f => f.logicalId === plainId && f.status === 'open').map(f => f.rule)).toEqual(expect.arrayContaining(['AwsSolutions-S10']));
+    // the SecureBucket has nothing open in cdk-nag; its acknowledged rules carry the library's reasons
+    expect(nag.filter(f => f.constructPaths[0]?.startsWith('Checked/Data/') && f.status === 'open')).toEqual([]);
+    expect(nag.filter(f => f.constructPaths[0] === 'Checked/Data/Resource').every(f => f.status === 'acknowledged' && f.reason!.length > 40)).toBe(true);
+    // Control Tower: the allow-listed control on the plain bucket, and the open ones
+    const ct = report.checkers['control-tower']!.findings.filter(f => f.logicalId === plainId);
+    expect(ct.find(f => f.rule === 'CT.S3.PR.2')).toMatchObject({ status: 'allow-listed', exceptedBy: 'allow-list Checked/Plain/Resource' });
+    expect(ct.filter(f => f.status === 'open').map(f => f.rule)).toEqual(expect.arrayContaining(['CT.S3.PR.1', 'CT.S3.PR.10']));
+    expect(report.open).toBe([...nag, ...report.checkers['control-tower']!.findings].filter(f => f.status === 'open').length);
+    // the readable summary says so
+    const text = lines.join('\n');
+    expect(text).toMatch(/OPEN:/);
+    expect(text).toMatch(/why: a scratch bucket that nobody audits/);
+    expect(text).toMatch(/FAILED: \d+ finding\(s\) neither acknowledged nor allow-listed/);
+  });
+});
