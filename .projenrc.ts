@@ -1,12 +1,14 @@
 import { awscdk, javascript, JsonFile } from 'projen';
 
 /**
- * aws-cdk-lib floor: 2.252.0 is the first release whose core has both
- * `Mixin`/`Mixins` (since 2.241.0) and `Validations` with `acknowledge()` and
- * `addWarning()` (2.251.0 only had `addPlugins()`).
- * The dev version is pinned to the current release: cdk-nag 3 needs >= 2.257.
+ * aws-cdk-lib floor: 2.257.0.
+ * - Core `Mixin`/`Mixins` exist since 2.241.0, and `Validations` with `acknowledge()` and
+ *   `addWarning()` since 2.252.0 (2.251.0 only had `addPlugins()`): the library itself needs 2.252.0.
+ * - cdk-nag 3, a peer because of the `nag` submodule, peers aws-cdk-lib ^2.257.0 (on PyPI too),
+ *   so 2.257.0 is the lowest version a user can install the package with.
+ * The dev version is pinned to the current release.
  */
-const CDK_FLOOR = '2.252.0';
+const CDK_FLOOR = '2.257.0';
 const CDK_DEV = '2.276.0';
 
 const project = new awscdk.AwsCdkConstructLibrary({
@@ -41,6 +43,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'cdk-nag@3.0.2',
     '@cloud-copilot/iam-simulate@0.1.173',
     '@cdklabs/cdk-validator-cfnguard@0.0.62',
+    '@aws-solutions-constructs/core@2.104.0',
   ],
   jestOptions: {
     jestConfig: {
@@ -49,12 +52,12 @@ const project = new awscdk.AwsCdkConstructLibrary({
       setupFiles: ['<rootDir>/test/setup-env.ts'],
     },
   },
-  eslintOptions: { dirs: ['src'], devdirs: ['test', 'examples', 'scripts', 'projenrc'] },
+  eslintOptions: { dirs: ['src'], devdirs: ['test', 'examples', 'scripts', 'bench', 'projenrc'] },
   gitignore: ['/cdk.out/', '/examples/cdk.out/', '/.venv/', '/test-reports/', '__pycache__/', '.pytest_cache/', '/.jsii.tabl.json', '/rosetta-out/'],
 });
 
 // examples/ and scripts/ are type-checked and linted like the tests.
-for (const dir of ['examples', 'scripts']) {
+for (const dir of ['examples', 'scripts', 'bench']) {
   new JsonFile(project, `${dir}/tsconfig.json`, {
     obj: { extends: '../test/tsconfig.json', include: ['**/*.ts', '../src/**/*.ts'] },
   });
@@ -64,7 +67,7 @@ for (const dir of ['examples', 'scripts']) {
 project.addDevDeps('constructs@10.8.1', '@types/node@^20');
 
 // /.venv/ (the Python build and test environment) would otherwise be packed into the npm tarball and the wheel.
-for (const p of ['/examples/', '/scripts/', '/rosetta/', '/python-tests/', '/.ci/', '/docs/', '/.venv/']) {
+for (const p of ['/examples/', '/scripts/', '/rosetta/', '/python-tests/', '/.ci/', '/docs/', '/.venv/', '/bench/', '/checkers-allowlist.json']) {
   project.addPackageIgnore(p);
 }
 
@@ -80,6 +83,19 @@ example.exec('ts-node --project examples/tsconfig.json examples/app.ts', {
   env: { CDK_OUTDIR: 'examples/cdk.out' },
 });
 example.exec('node scripts/print-report.js examples/cdk.out');
+
+// RULES.md is generated from the rule registry (a test fails when it is out of date).
+project.addTask('rules-md', {
+  description: 'Regenerate RULES.md from the rule registry',
+  exec: 'ts-node --project scripts/tsconfig.json scripts/rules-md.ts > RULES.md',
+});
+
+// Benchmarks: not part of the tests (docs/BENCHMARKS.md has the results and the machine).
+project.addTask('bench', {
+  description: 'Measure synth time, template size and Aspect overhead side by side (writes nothing; see docs/BENCHMARKS.md)',
+  exec: 'ts-node --project bench/tsconfig.json bench/synth.bench.ts',
+  receiveArgs: true,
+});
 
 // Everything that proves the project, with one closing line `N passed, N failed`.
 project.addTask('test:all', {

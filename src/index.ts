@@ -2,3 +2,4 @@ export * from './secure-bucket';
 export * from './access-logs-bucket';
 export * from './access';
 export * from './compliance';
+export * as nag from './nag';

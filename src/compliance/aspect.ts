@@ -1,10 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Annotations, App, AspectPriority, Aspects, IAspect, Stage, Token } from 'aws-cdk-lib';
+import { Annotations, App, AspectPriority, Aspects, CfnResource, IAspect, Stage } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { acknowledgementOf, evaluateResource, EvaluationOptions, IndexCache, isJudged, Outcome } from './evaluation';
+import { StackIndex } from './context';
+import { acknowledgementOf, evaluateResource, EvaluationOptions, evaluationOptions, IndexCache, isJudged, Outcome } from './evaluation';
 import { renderReport, ReportBucket, ReportFinding, ReportModel } from './report';
-import { ruleById } from './rules';
 import { invalidProp } from '../private/errors';
 
 /**
@@ -30,15 +30,22 @@ export interface SecureBucketAspectProps {
 
   /**
    * Principals allowed to hold bucket-administration permissions (rule SB-IAM-1): full IAM ARNs
-   * with wildcards (`arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_Admin_*`)
-   * or role names.
+   * with wildcards (`arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_Admin_*`,
+   * `arn:aws:iam::*:user/alice`), or role names (`Admin`, `Admin*`), which match a role of that name,
+   * whatever its path, in its own account.
+   *
+   * A role whose name CloudFormation generates cannot be matched by name: give it a `roleName`.
+   * An ARN pinned to an account cannot be matched in an environment-agnostic stack: such findings
+   * are "cannot verify".
    *
    * @default - none: every identity policy granting bucket administration is a finding
    */
   readonly administratorArns?: string[];
 
   /**
-   * Accounts, besides each bucket's own, whose principals may appear in bucket policies (rule SB-S3-14).
+   * Accounts (12-digit ids), besides each bucket's own, whose principals may be allowed by bucket
+   * policies (rule SB-S3-14). In an environment-agnostic stack a literal account id cannot be told
+   * apart from the bucket's own, so an account not listed here is "cannot verify".
    *
    * @default - none
    */
@@ -70,7 +77,10 @@ export interface SecureBucketAspectProps {
 export class SecureBucketAspect implements IAspect {
   /**
    * Adds a `SecureBucketAspect` (read-only priority) to `scope` and to every `Stage` inside it.
-   * Aspects added to an App do not reach Stages, so call this after the Stages are created.
+   *
+   * Aspects added to an App do not reach the Stages inside it (each Stage is synthesized on its
+   * own), so `Aspects.of(app).add(aspect)` alone leaves every stack in a Stage unchecked. Call this
+   * after the Stages are created; a Stage created later needs its own call.
    */
   public static applyTo(scope: IConstruct, props: SecureBucketAspectProps = {}): SecureBucketAspect {
     const aspect = new SecureBucketAspect(props);
@@ -78,6 +88,8 @@ export class SecureBucketAspect implements IAspect {
     for (const s of scopes) {
       Aspects.of(s).add(aspect, { priority: AspectPriority.READONLY });
     }
+    // The report is written even when the app holds no bucket.
+    AppRun.of(scope, aspect.writeReport);
     return aspect;
   }
 
@@ -88,33 +100,13 @@ export class SecureBucketAspect implements IAspect {
   private readonly visited = new WeakSet<IConstruct>();
 
   constructor(props: SecureBucketAspectProps = {}) {
-    this.level = props.level ?? FindingLevel.ERROR;
+    const level = props.level ?? FindingLevel.ERROR;
+    if (!Object.values(FindingLevel).includes(level)) {
+      invalidProp('SecureBucketAspect', 'level', level, 'is not a FindingLevel', 'Use FindingLevel.WARNING or FindingLevel.ERROR.');
+    }
+    this.level = level;
+    this.options = evaluationOptions('SecureBucketAspect', props);
     this.excluded = { ...(props.excludedRules ?? {}) };
-    for (const [id, reason] of Object.entries(this.excluded)) {
-      if (!ruleById(id)) {
-        invalidProp('SecureBucketAspect', 'excludedRules', id, 'names no rule', 'Use a rule id from RULES.md, such as SB-S3-11.');
-      }
-      if (typeof reason !== 'string' || reason.trim() === '') {
-        invalidProp('SecureBucketAspect', `excludedRules[${id}]`, reason, 'needs a reason', 'Say why the rule does not apply to this app.');
-      }
-    }
-    for (const [prop, list] of Object.entries({ administratorArns: props.administratorArns, trustedAccounts: props.trustedAccounts })) {
-      (list ?? []).forEach((v, i) => {
-        if (!Token.isUnresolved(v) && (typeof v !== 'string' || v.trim() === '')) {
-          invalidProp('SecureBucketAspect', `${prop}[${i}]`, v, 'is empty', 'Remove it or give a value.');
-        }
-      });
-    }
-    (props.trustedAccounts ?? []).forEach((a, i) => {
-      if (!Token.isUnresolved(a) && !/^\d{12}$/.test(a)) {
-        invalidProp('SecureBucketAspect', `trustedAccounts[${i}]`, a, 'is not a 12-digit AWS account id', 'Use an account id such as 111111111111.');
-      }
-    });
-    this.options = {
-      administratorArns: [...(props.administratorArns ?? [])],
-      trustedAccounts: [...(props.trustedAccounts ?? [])],
-      excludedRules: new Set(Object.keys(this.excluded)),
-    };
     this.writeReport = props.report ?? true;
   }
 
@@ -123,21 +115,27 @@ export class SecureBucketAspect implements IAspect {
     this.visited.add(node);
     const run = AppRun.of(node, this.writeReport);
     run.excluded = { ...run.excluded, ...this.excluded };
-    const outcomes = evaluateResource(node, run.indexes.of(node), this.options);
-    run.record(node, outcomes, this.level);
+    run.record(node, this.options, this.level);
   }
 }
 
-interface Recorded {
-  readonly outcome: Outcome;
+/** A resource an Aspect judges, with that Aspect's options; its outcomes once evaluated. */
+interface Entry {
+  readonly resource: CfnResource;
+  readonly options: EvaluationOptions;
   readonly level: FindingLevel;
+  outcomes?: Outcome[];
 }
 
 const RUNS = new WeakMap<IConstruct, AppRun>();
 
 /**
- * The results of every SecureBucketAspect in one app: checks acknowledgements and raises the
- * findings at validation time (after every construct and acknowledgement exists), and writes the report.
+ * The results of every SecureBucketAspect in one app.
+ *
+ * The Aspect only records what it visits. The rules run at validation, when every Aspect (including
+ * mutating ones visited later in the tree) has run and the app is prepared, so they judge the
+ * resources as they are synthesized, as the cdk-nag pack does; findings are raised there, with the
+ * acknowledgements as they finally are, and the report is written.
  */
 class AppRun {
   public static of(node: IConstruct, writeReport: boolean): AppRun {
@@ -151,23 +149,28 @@ class AppRun {
     return run;
   }
 
-  public readonly indexes = new IndexCache();
   public excluded: { [ruleId: string]: string } = {};
+  private readonly indexes = new IndexCache();
   private writeReport = false;
-  private readonly judged: { resource: IConstruct; outcomes: Recorded[] }[] = [];
+  private readonly entries: Entry[] = [];
   private readonly raised = new Set<string>();
 
   private constructor(private readonly root: IConstruct) {
     root.node.addValidation({ validate: () => { this.report(); return []; } });
   }
 
-  public record(resource: IConstruct, outcomes: Outcome[], level: FindingLevel): void {
-    this.judged.push({ resource, outcomes: outcomes.map(outcome => ({ outcome, level })) });
-    const findings = outcomes.filter(o => o.verdict.status === 'fail' || o.verdict.status === 'cannot-verify');
-    if (findings.length === 0) { return; }
+  public record(resource: CfnResource, options: EvaluationOptions, level: FindingLevel): void {
+    const entry: Entry = { resource, options, level };
+    this.entries.push(entry);
     resource.node.addValidation({
-      validate: () => findings.flatMap(outcome => this.raise(outcome, level)),
+      validate: () => this.outcomesOf(entry).filter(isFinding).flatMap(outcome => this.raise(outcome, level)),
     });
+  }
+
+  /** The outcomes of an entry, evaluated once, when first needed at validation. */
+  private outcomesOf(entry: Entry): Outcome[] {
+    entry.outcomes ??= evaluateResource(entry.resource, this.indexes.of(entry.resource), entry.options);
+    return entry.outcomes;
   }
 
   /** Raises one finding (once per rule and resource): an error, a warning, or nothing when acknowledged. */
@@ -199,28 +202,48 @@ class AppRun {
     fs.writeFileSync(path.join(outdir, 'secure-bucket-report.md'), markdown);
   }
 
+  /**
+   * The construct path (without `/Resource`) of a logical id as seen from `index`'s stack: a resource
+   * of that stack, or of exactly one other stack of the app (a cross-stack reference). `import:NAME`
+   * names the resource a CDK cross-stack export (`Stack:ExportsOutputRefLogicalId...`) refers to.
+   */
+  private nameOf(index: StackIndex, id: string): string | undefined {
+    const strip = (p: string) => p.replace(/\/Resource$/, '');
+    const imported = /^import:([^:]+):ExportsOutput(?:Ref|FnGetAtt)(.+)$/.exec(id);
+    if (imported) {
+      const other = this.indexes.all().find(i => i.stack.stackName === imported[1]);
+      const match = [...other?.resources.values() ?? []].filter(r => imported[2].startsWith(r.logicalId))
+        .sort((a, b) => b.logicalId.length - a.logicalId.length)[0];
+      return match ? strip(match.path) : undefined;
+    }
+    const own = index.lookup(id);
+    const matches = own ? [own] : this.indexes.all().map(i => i.lookup(id)).filter(v => v !== undefined);
+    return matches.length === 1 ? strip(matches[0]!.path) : undefined;
+  }
+
   private model(): ReportModel {
     const buckets: ReportBucket[] = [];
     const identityFindings: ReportFinding[] = [];
     const seen = new Set<string>();
-    for (const { resource, outcomes } of this.judged) {
+    for (const entry of this.entries) {
+      const resource = entry.resource;
       if (seen.has(resource.node.path)) { continue; }
       seen.add(resource.node.path);
       const findings: ReportFinding[] = [];
-      for (const { outcome } of outcomes) {
-        if (outcome.verdict.status !== 'fail' && outcome.verdict.status !== 'cannot-verify') { continue; }
+      for (const outcome of this.outcomesOf(entry).filter(isFinding)) {
         const ack = acknowledgementOf(outcome.subjectConstruct, outcome.rule.id);
         findings.push({
           ruleId: outcome.rule.id,
-          status: outcome.verdict.status,
+          status: outcome.verdict.status as ReportFinding['status'],
           resource: outcome.subjectConstruct.node.path,
           logicalId: outcome.subject.logicalId,
-          detail: outcome.verdict.detail,
+          detail: (outcome.verdict as { detail: string }).detail,
           acknowledged: ack && ack.reason.trim() !== '' ? { reason: ack.reason, on: ack.on } : undefined,
         });
       }
       const index = this.indexes.of(resource);
-      const view = index.viewOf(resource as any)!;
+      const view = index.viewOf(resource);
+      if (!view) { continue; }
       if (view.type === 'AWS::S3::Bucket') {
         buckets.push({
           stack: index.stack.node.path,
@@ -228,6 +251,7 @@ class AppRun {
           logicalId: view.logicalId,
           context: index.bucketContext(view, []),
           findings,
+          names: id => this.nameOf(index, id),
         });
       } else {
         identityFindings.push(...findings);
@@ -235,6 +259,10 @@ class AppRun {
     }
     return { buckets, identityFindings, excludedRules: this.excluded };
   }
+}
+
+function isFinding(outcome: Outcome): boolean {
+  return outcome.verdict.status === 'fail' || outcome.verdict.status === 'cannot-verify';
 }
 
 /** `[SB-S3-3] Stack/Bucket/Resource: Versioning is not enabled (versioning is Suspended). Fix ...` */

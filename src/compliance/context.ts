@@ -1,8 +1,25 @@
-import { CfnResource, Stack, Token } from 'aws-cdk-lib';
+import { CfnParameter, CfnResource, Stack, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { asList, BucketContext, IdentityPolicyContext, referencedLogicalId, ResourceView } from './model';
+import { asList, BucketContext, IdentityPolicyContext, isIntrinsic, PolicyHolder, referencedLogicalId, ResourceView } from './model';
+import { PARAMETER_TYPE, referenceOf, render } from './rules/policy';
 
 export const IDENTITY_POLICY_TYPES = ['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy', 'AWS::IAM::Role', 'AWS::IAM::User', 'AWS::IAM::Group'];
+
+const HOLDER_TYPES: Record<string, { kind: PolicyHolder['kind']; nameProp: string; listProp: string }> = {
+  'AWS::IAM::Role': { kind: 'role', nameProp: 'RoleName', listProp: 'Roles' },
+  'AWS::IAM::User': { kind: 'user', nameProp: 'UserName', listProp: 'Users' },
+  'AWS::IAM::Group': { kind: 'group', nameProp: 'GroupName', listProp: 'Groups' },
+};
+
+/**
+ * The statements of the AWS managed policies known to grant bucket administration. Other AWS
+ * managed policies are taken not to (they are job-function and service policies).
+ */
+const AWS_MANAGED_POLICIES: Record<string, any> = {
+  AdministratorAccess: { Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] },
+  PowerUserAccess: { Statement: [{ Effect: 'Allow', NotAction: ['iam:*', 'organizations:*', 'account:*'], Resource: '*' }] },
+  AmazonS3FullAccess: { Statement: [{ Effect: 'Allow', Action: ['s3:*', 's3-object-lambda:*'], Resource: '*' }] },
+};
 
 /**
  * The rendered L1 resources of one stack (not of its nested stacks), resolved as they will be
@@ -10,6 +27,7 @@ export const IDENTITY_POLICY_TYPES = ['AWS::IAM::Policy', 'AWS::IAM::ManagedPoli
  */
 export class StackIndex {
   public readonly resources = new Map<string, ResourceView>();
+  private readonly parameters = new Map<string, ResourceView>();
   private readonly byConstruct = new Map<IConstruct, ResourceView>();
   private readonly constructs = new Map<string, CfnResource>();
   private readonly logTargets = new Set<string>();
@@ -17,8 +35,19 @@ export class StackIndex {
 
   constructor(public readonly stack: Stack) {
     for (const c of stack.node.findAll()) {
-      if (!CfnResource.isCfnResource(c) || Stack.of(c) !== stack) { continue; }
-      const view = renderResource(c);
+      if (Stack.of(c) !== stack) { continue; }
+      if (c instanceof CfnParameter) {
+        const logicalId = stack.resolve(c.logicalId) as string;
+        this.parameters.set(logicalId, { logicalId, path: c.node.path, type: PARAMETER_TYPE, properties: {} });
+      }
+      if (!CfnResource.isCfnResource(c)) { continue; }
+      let view: ResourceView;
+      try {
+        view = renderResource(c);
+      } catch {
+        // An invalid resource (missing required properties...): CDK's own synthesis reports it.
+        continue;
+      }
       this.resources.set(view.logicalId, view);
       this.byConstruct.set(c, view);
       this.constructs.set(view.logicalId, c);
@@ -27,8 +56,9 @@ export class StackIndex {
       if (r.type !== 'AWS::S3::Bucket') { continue; }
       const target = r.properties?.LoggingConfiguration?.DestinationBucketName;
       const id = referencedLogicalId(target);
-      if (id) { this.logTargets.add(id); }
-      if (typeof target === 'string') { this.logTargetNames.add(target); }
+      // A bucket that logs to itself is not a log target: SB-S3-4 reports the loop.
+      if (id && id !== r.logicalId) { this.logTargets.add(id); }
+      if (typeof target === 'string' && target !== r.properties?.BucketName) { this.logTargetNames.add(target); }
     }
   }
 
@@ -40,78 +70,143 @@ export class StackIndex {
     return this.constructs.get(logicalId);
   }
 
+  /** A resource or a parameter (type `Parameter`) of the stack. */
+  public lookup(logicalId: string): ResourceView | undefined {
+    return this.resources.get(logicalId) ?? this.parameters.get(logicalId);
+  }
+
   public bucketContext(bucket: ResourceView, trustedAccounts: string[]): BucketContext {
     const name = bucket.properties?.BucketName;
     const refersToBucket = (value: unknown) => referencedLogicalId(value) === bucket.logicalId
       || (typeof name === 'string' && value === name);
-    const policies = [...this.resources.values()]
-      .filter(r => r.type === 'AWS::S3::BucketPolicy' && refersToBucket(r.properties?.Bucket));
-    const keyId = referencedLogicalId(bucket.properties?.BucketEncryption?.ServerSideEncryptionConfiguration?.[0]
-      ?.ServerSideEncryptionByDefault?.KMSMasterKeyID);
-    const key = keyId ? this.resources.get(keyId) : undefined;
+    const bucketPolicies = [...this.resources.values()].filter(r => r.type === 'AWS::S3::BucketPolicy');
+    const policies = bucketPolicies.filter(r => refersToBucket(r.properties?.Bucket));
+    // A policy whose bucket is a parameter or an import may be attached to any bucket of the stack.
+    const unattributedPolicies = bucketPolicies.filter(r => {
+      const ref = referenceOf(r.properties?.Bucket, id => this.lookup(id));
+      return isIntrinsic(r.properties?.Bucket) && (ref.kind === 'parameter' || ref.kind === 'unknown')
+        && !refersToBucket(r.properties?.Bucket);
+    });
+    const keyId = bucket.properties?.BucketEncryption?.ServerSideEncryptionConfiguration?.[0]?.ServerSideEncryptionByDefault?.KMSMasterKeyID;
     return {
       bucket,
       policies,
       isLogTarget: this.logTargets.has(bucket.logicalId)
         || (typeof name === 'string' && this.logTargetNames.has(name))
         || policies.some(allowsLogDelivery),
-      key: key?.type === 'AWS::KMS::Key' ? key : undefined,
+      key: this.keyOf(keyId),
       account: Token.isUnresolved(this.stack.account) ? undefined : this.stack.account,
       trustedAccounts,
+      unattributedPolicies,
+      lookup: id => this.lookup(id),
     };
+  }
+
+  /** The `AWS::KMS::Key` of the stack a key reference names, directly or through an `AWS::KMS::Alias`. */
+  private keyOf(keyId: unknown): ResourceView | undefined {
+    const target = this.resources.get(referencedLogicalId(keyId) ?? '');
+    if (target?.type === 'AWS::KMS::Alias') { return this.keyOf(target.properties?.TargetKeyId); }
+    return target?.type === 'AWS::KMS::Key' ? target : undefined;
   }
 
   public identityPolicyContext(resource: ResourceView, administratorArns: string[]): IdentityPolicyContext {
     const p = resource.properties ?? {};
-    let documents: any[];
-    let holders: unknown[];
+    const documents: unknown[] = [];
+    const unknownDocuments: string[] = [];
+    const holders: PolicyHolder[] = [];
     if (resource.type === 'AWS::IAM::Policy' || resource.type === 'AWS::IAM::ManagedPolicy') {
-      documents = [p.PolicyDocument];
-      holders = [...asList(p.Roles), ...asList(p.Users), ...asList(p.Groups)];
+      documents.push(p.PolicyDocument);
+      for (const { kind, listProp } of Object.values(HOLDER_TYPES)) {
+        const list = p[listProp];
+        if (isIntrinsic(list)) { holders.push(unknownHolder(list)); continue; }
+        asList<unknown>(list).forEach(h => holders.push(this.holder(h, kind)));
+      }
+      if (resource.type === 'AWS::IAM::ManagedPolicy') {
+        // role.addManagedPolicy(policy) attaches it from the role's side (ManagedPolicyArns).
+        for (const r of this.resources.values()) {
+          const type = HOLDER_TYPES[r.type];
+          if (type && asList<unknown>(r.properties?.ManagedPolicyArns).some(a => referencedLogicalId(a) === resource.logicalId)) {
+            holders.push(this.holder({ Ref: r.logicalId }, type.kind));
+          }
+        }
+      }
     } else {
-      documents = asList<any>(p.Policies).map(policy => policy?.PolicyDocument);
-      holders = [{ Ref: resource.logicalId }];
+      if (isIntrinsic(p.Policies)) { documents.push(p.Policies); }
+      asList<any>(isIntrinsic(p.Policies) ? [] : p.Policies).forEach(policy => documents.push(isIntrinsic(policy) ? policy : policy?.PolicyDocument));
+      const arns = p.ManagedPolicyArns;
+      if (isIntrinsic(arns)) { unknownDocuments.push('the managed policies'); }
+      for (const arn of isIntrinsic(arns) ? [] : asList<unknown>(arns)) {
+        const known = this.managedPolicy(arn);
+        if (known === 'judged-separately') { continue; }
+        if (known) { documents.push(known); } else if (known === undefined) { unknownDocuments.push(`managed policy ${render(arn)}`); }
+      }
+      holders.push(this.holder({ Ref: resource.logicalId }, HOLDER_TYPES[resource.type]?.kind ?? 'unknown'));
     }
     return {
       resource,
       documents: documents.filter(d => d !== undefined),
-      principals: holders.map(h => this.principalArn(h)),
+      principals: holders.map(h => h.display),
+      holders,
+      unknownDocuments,
       administratorArns,
     };
   }
 
-  /** The ARN of a role, user or group referenced by an identity policy, as far as it is known. */
-  private principalArn(holder: unknown): string {
+  /**
+   * What a managed policy ARN grants: the statements of a known AWS managed policy, `null` for
+   * another AWS managed policy (taken not to grant bucket administration), `judged-separately` for a
+   * managed policy of this stack, undefined when its statements are not known at synth.
+   */
+  private managedPolicy(arn: unknown): any | null | undefined | 'judged-separately' {
+    const ref = referenceOf(arn, id => this.lookup(id));
+    if (ref.kind === 'resource' && ref.view.type === 'AWS::IAM::ManagedPolicy') { return 'judged-separately'; }
+    const m = /^arn:aws[a-z-]*:iam::aws:policy\/(?:.*\/)?([^/]+)$/.exec(render(arn));
+    if (m) { return AWS_MANAGED_POLICIES[m[1]] ?? null; }
+    return undefined;
+  }
+
+  /** A role, user or group referenced by an identity policy, as far as it is known. */
+  private holder(value: unknown, kind: PolicyHolder['kind']): PolicyHolder {
     const account = Token.isUnresolved(this.stack.account) ? '*' : this.stack.account;
-    const id = referencedLogicalId(holder);
-    const target = id ? this.resources.get(id) : undefined;
-    const kinds: Record<string, [string, string]> = {
-      'AWS::IAM::Role': ['role', 'RoleName'],
-      'AWS::IAM::User': ['user', 'UserName'],
-      'AWS::IAM::Group': ['group', 'GroupName'],
-    };
-    if (target && kinds[target.type]) {
-      const [kind, nameProp] = kinds[target.type];
-      const name = target.properties?.[nameProp];
+    const ref = referenceOf(value, id => this.lookup(id));
+    if (ref.kind === 'resource' && HOLDER_TYPES[ref.view.type]) {
+      const type = HOLDER_TYPES[ref.view.type];
+      const target = ref.view;
+      const name = target.properties?.[type.nameProp];
       const path = typeof target.properties?.Path === 'string' ? target.properties.Path : '/';
-      return `arn:aws:iam::${account}:${kind}${path}${typeof name === 'string' ? name : `<${target.path}>`}`;
+      const constructPath = target.path.replace(/\/Resource$/, '');
+      if (typeof name === 'string') {
+        const arn = `arn:aws:iam::${account}:${type.kind}${path}${name}`;
+        return { kind: type.kind, arn, path: target.path, display: account === '*' ? `${type.kind}${path}${name}` : arn };
+      }
+      if (name === undefined) {
+        return { kind: type.kind, arn: `arn:aws:iam::${account}:${type.kind}${path}*`, generatedName: true, path: target.path, display: `${type.kind} ${constructPath}` };
+      }
+      return { kind: 'unknown', path: target.path, display: `${type.kind} ${constructPath} (name not known at synth)` };
     }
-    if (typeof holder === 'string') {
-      // A role name given literally (imported role).
-      return `arn:aws:iam::${account}:role/${holder}`;
+    if (typeof value === 'string' && kind !== 'unknown') {
+      // A name given literally (an imported role, user or group).
+      const arn = `arn:aws:iam::${account}:${kind}/${value}`;
+      return { kind, arn, display: account === '*' ? `${kind}/${value}` : arn };
     }
-    return `<unknown principal ${JSON.stringify(holder)}>`;
+    return unknownHolder(value);
   }
 }
 
+function unknownHolder(value: unknown): PolicyHolder {
+  return { kind: 'unknown', display: `principal ${render(value)}` };
+}
+
 function allowsLogDelivery(policy: ResourceView): boolean {
-  return asList<any>(policy.properties?.PolicyDocument?.Statement).some(s => s?.Effect === 'Allow'
+  const statements = policy.properties?.PolicyDocument?.Statement;
+  return !isIntrinsic(statements) && asList<any>(statements).some(s => s?.Effect === 'Allow'
     && asList(s?.Principal?.Service).includes('logging.s3.amazonaws.com'));
 }
 
 /**
  * The resource as CloudFormation will receive it, including property overrides.
- * `_toCloudFormation` is how CDK itself renders a resource into the template.
+ * `_toCloudFormation` is how CDK itself renders a resource into the template; it is not public API,
+ * but no public API renders the overrides (raw overrides are how many constructs weaken a bucket).
  */
 export function renderResource(resource: CfnResource): ResourceView {
   const stack = Stack.of(resource);
@@ -124,5 +219,6 @@ export function renderResource(resource: CfnResource): ResourceView {
     type: body.Type ?? resource.cfnResourceType,
     properties: body.Properties ?? {},
     deletionPolicy: body.DeletionPolicy,
+    updateReplacePolicy: body.UpdateReplacePolicy,
   };
 }

@@ -1,14 +1,67 @@
-import { CfnResource, Stack, Validations } from 'aws-cdk-lib';
+import { CfnResource, Stack, Token, Validations } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { IDENTITY_POLICY_TYPES, StackIndex } from './context';
 import { BucketContext, ResourceView, Rule, Verdict } from './model';
-import { BUCKET_SCOPED_RULES, IDENTITY_RULES } from './rules';
+import { BUCKET_SCOPED_RULES, IDENTITY_RULES, ruleById } from './rules';
+import { invalidProp } from '../private/errors';
+import { PRINCIPAL_ARN_OR_ROLE_NAME, PRINCIPAL_HELP } from '../private/exemptions';
 
 /** Options shared by every evaluation. */
 export interface EvaluationOptions {
   readonly administratorArns: string[];
   readonly trustedAccounts: string[];
   readonly excludedRules: ReadonlySet<string>;
+}
+
+/** The options of the Aspect and of the cdk-nag pack, as given by the user. */
+export interface EvaluationOptionsInput {
+  readonly administratorArns?: string[];
+  readonly trustedAccounts?: string[];
+  readonly excludedRules?: { [ruleId: string]: string };
+}
+
+/**
+ * Validates user options (throws a clear error naming `owner` and the prop) and returns them as
+ * `EvaluationOptions`.
+ */
+export function evaluationOptions(owner: string, props: EvaluationOptionsInput): EvaluationOptions {
+  const lists = { administratorArns: props.administratorArns, trustedAccounts: props.trustedAccounts };
+  for (const [prop, list] of Object.entries(lists)) {
+    if (list !== undefined && (Token.isUnresolved(list) || !Array.isArray(list))) {
+      invalidProp(owner, prop, list, 'must be a list known at synth', 'Give a list of literal strings.');
+    }
+    (list ?? []).forEach((v, i) => {
+      if (Token.isUnresolved(v)) {
+        invalidProp(owner, `${prop}[${i}]`, v, 'is not known at synth, so no principal can be checked against it', 'Give a literal value.');
+      }
+      if (typeof v !== 'string' || v.trim() === '') {
+        invalidProp(owner, `${prop}[${i}]`, v, 'is empty', 'Remove it or give a value.');
+      }
+    });
+  }
+  (props.administratorArns ?? []).forEach((a, i) => {
+    if (!PRINCIPAL_ARN_OR_ROLE_NAME.test(a)) {
+      invalidProp(owner, `administratorArns[${i}]`, a, 'is neither an IAM principal ARN nor a role name', PRINCIPAL_HELP);
+    }
+  });
+  (props.trustedAccounts ?? []).forEach((a, i) => {
+    if (!/^\d{12}$/.test(a)) {
+      invalidProp(owner, `trustedAccounts[${i}]`, a, 'is not a 12-digit AWS account id', 'Use an account id such as 111111111111.');
+    }
+  });
+  for (const [id, reason] of Object.entries(props.excludedRules ?? {})) {
+    if (!ruleById(id)) {
+      invalidProp(owner, 'excludedRules', id, 'names no rule', 'Use a rule id from RULES.md, such as SB-S3-11.');
+    }
+    if (typeof reason !== 'string' || reason.trim() === '') {
+      invalidProp(owner, `excludedRules[${id}]`, reason, 'needs a reason', 'Say why the rule does not apply to this app.');
+    }
+  }
+  return {
+    administratorArns: [...(props.administratorArns ?? [])],
+    trustedAccounts: [...(props.trustedAccounts ?? [])],
+    excludedRules: new Set(Object.keys(props.excludedRules ?? {})),
+  };
 }
 
 /** A rule's verdict on one resource, and where it is reported. */
@@ -66,14 +119,18 @@ export interface Acknowledgement {
  */
 export function acknowledgementOf(construct: IConstruct, ruleId: string): Acknowledgement | undefined {
   for (const scope of [...construct.node.scopes].reverse()) {
+    let found: Acknowledgement | undefined;
     for (const entry of scope.node.metadata) {
       if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) { continue; }
       for (const [id, reason] of Object.entries<any>(entry.data ?? {})) {
         if (id === ruleId || id.endsWith(`::${ruleId}`)) {
-          return { reason: typeof reason === 'string' ? reason : '', on: scope.node.path };
+          // The last acknowledgement with a reason wins over one without.
+          const ack = { reason: typeof reason === 'string' ? reason : '', on: scope.node.path || '(app)' };
+          if (!found || ack.reason.trim() !== '' || found.reason.trim() === '') { found = ack; }
         }
       }
     }
+    if (found) { return found; }
   }
   return undefined;
 }
@@ -81,6 +138,11 @@ export function acknowledgementOf(construct: IConstruct, ruleId: string): Acknow
 /** One StackIndex per stack for one evaluation pass. */
 export class IndexCache {
   private readonly indexes = new Map<Stack, StackIndex>();
+
+  /** The indexes built so far. */
+  public all(): StackIndex[] {
+    return [...this.indexes.values()];
+  }
 
   public of(resource: IConstruct): StackIndex {
     const stack = Stack.of(resource);

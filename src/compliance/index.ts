@@ -1,1 +1,2 @@
 export * from './aspect';
+export * from './defaults';

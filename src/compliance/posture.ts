@@ -1,8 +1,10 @@
-import { BucketContext, asList, isIntrinsic, referencedLogicalId } from './model';
+import { asList, BucketContext, dig, isIntrinsic, UNKNOWN } from './model';
+import { render } from './rules/policy';
 
 /** A bucket's security posture, read from its CloudFormation (the same input the rules judge). */
 export interface BucketPosture {
   readonly encryption: string;
+  /** The key: the construct path of a key of the app, an ARN, or `-`. */
   readonly key: string;
   readonly bucketKey: boolean;
   readonly versioning: string;
@@ -12,105 +14,177 @@ export interface BucketPosture {
   readonly tls: string;
   readonly lifecycle: string;
   readonly deletionPolicy: string;
-  /** Access restrictions from the bucket policy's Deny statements: networks, principals, exemptions. */
+  /** Access restrictions from the bucket policy's Deny statements: networks, principals, administrators, exemptions. */
   readonly access: AccessPosture;
 }
 
 export interface AccessPosture {
+  /** One line per restricting Deny statement, e.g. `VPC endpoint or source IP`, `principal`, `admin-only changes`. */
+  readonly statements: string[];
   readonly vpcEndpoints: string[];
   readonly vpcs: string[];
   readonly sourceIps: string[];
+  /** Principals a principal restriction lets through (the allowed roles and the break-glass principals given with them). */
   readonly principals: string[];
+  /** Principals allowed to change the bucket's configuration (`AdminOnlyChanges`). */
+  readonly administrators: string[];
+  /** Who every restriction lets through besides: AWS services, the account root user, the deployment role, CDK's roles, break-glass principals. */
   readonly exemptions: string[];
-  /** One line per restricting Deny statement: "VPC endpoint or source IP", "principal", "admin-only changes". */
-  readonly statements: string[];
 }
 
-function show(value: unknown): string {
+/** Names a logical id of the app for a reader (its construct path), or undefined. */
+export type Names = (logicalId: string) => string | undefined;
+
+/**
+ * A value for a reader: `${AWS::Partition}` and own-account ARNs shortened (`role/Admin`,
+ * `account root`), references shown as the construct path of what they name.
+ */
+export function readable(value: unknown, names: Names = () => undefined, account?: string): string {
   if (value === undefined) { return '-'; }
-  if (typeof value === 'string') { return value; }
-  const id = referencedLogicalId(value);
-  if (id) { return id; }
-  if (isIntrinsic(value) && (value as any)['Fn::Sub']) { return String((value as any)['Fn::Sub']); }
-  if (isIntrinsic(value) && (value as any)['Fn::Join']) {
-    return ((value as any)['Fn::Join'][1] as unknown[]).map(v => (typeof v === 'string' ? v : `\${${show(v)}}`)).join('');
+  const imported = (value as any)?.['Fn::ImportValue'];
+  if (typeof imported === 'string') { return names(`import:${imported}`) ?? `import ${imported}`; }
+  let text = render(value);
+  if (account) { text = text.split(`:iam::${account}:`).join(':iam::${AWS::AccountId}:').split(`-${account}-`).join('-${AWS::AccountId}-'); }
+  text = text.replace(/\$\{([A-Za-z0-9]+)\.RoleId\}:\*/g, (_, id: string) => `${names(id) ?? id} (by id)`);
+  text = text.replace(/\$\{([A-Za-z0-9]+)(?:\.[A-Za-z]+)?\}/g, (_whole: string, id: string) => names(id) ?? id);
+  text = text.replace(/\$\{AWS::AccountId\}/g, 'ACCOUNT').replace(/\$\{AWS::Region\}/g, 'REGION').replace(/\$\{\?\}/g, '?');
+  const own = /^arn:aws[a-z-]*:iam::ACCOUNT:(.+)$/.exec(text) ?? (account && text === account ? [text, 'root'] : null);
+  if (own) {
+    if (own[1] === 'root') { return 'account root'; }
+    if (/^role\/cdk-[a-z0-9]+-cfn-exec-role-/.test(own[1])) { return 'deployment role'; }
+    return own[1];
   }
-  return JSON.stringify(value);
+  const other = /^arn:aws[a-z-]*:iam::(\d{12}):(.+)$/.exec(text);
+  if (other) { return other[2] === 'root' ? `account ${other[1]}` : `${other[2]} (account ${other[1]})`; }
+  return text === 'ACCOUNT' ? 'account root' : text;
 }
 
-const EXEMPTION_KEYS = ['aws:PrincipalIsAWSService', 'aws:ViaAWSService'];
-const NETWORK_KEYS: Record<string, string> = { 'aws:SourceVpce': 'VPC endpoint', 'aws:SourceVpc': 'VPC', 'aws:SourceIp': 'source IP' };
+const NETWORK_KEYS: Record<string, string> = { 'aws:sourcevpce': 'VPC endpoint', 'aws:sourcevpc': 'VPC', 'aws:sourceip': 'source IP' };
+const EXEMPTION_KEYS: Record<string, string> = {
+  'aws:principalisawsservice': 'AWS services',
+  'aws:viaawsservice': 'services acting for a caller',
+};
+const STANDARD_EXEMPTIONS = ['account root', 'deployment role'];
+const CDK_ROLE_PATHS = [/Custom::S3AutoDeleteObjectsCustomResourceProvider/, /BucketNotificationsHandler/];
 
-export function bucketPosture(ctx: BucketContext): BucketPosture {
+export function bucketPosture(ctx: BucketContext, names: Names = () => undefined): BucketPosture {
   const p = ctx.bucket.properties ?? {};
-  const sse = p.BucketEncryption?.ServerSideEncryptionConfiguration?.[0];
-  const algorithm = sse?.ServerSideEncryptionByDefault?.SSEAlgorithm;
-  const keyId = sse?.ServerSideEncryptionByDefault?.KMSMasterKeyID;
-  const pab = p.PublicAccessBlockConfiguration ?? {};
+  const sse = dig(p, 'BucketEncryption', 'ServerSideEncryptionConfiguration', 0);
+  const algorithm = dig(sse, 'ServerSideEncryptionByDefault', 'SSEAlgorithm');
+  const keyId = dig(sse, 'ServerSideEncryptionByDefault', 'KMSMasterKeyID');
+  const pab = isIntrinsic(p.PublicAccessBlockConfiguration) ? {} : p.PublicAccessBlockConfiguration ?? {};
   const pabOn = ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'].filter(k => pab[k] === true);
-  const statements = ctx.policies.flatMap(pol => asList<any>(pol.properties?.PolicyDocument?.Statement));
-  const denies = statements.filter(s => s?.Effect === 'Deny');
-  const tlsOnly = denies.some(s => String(s?.Condition?.Bool?.['aws:SecureTransport']) === 'false');
-  const minTls = denies.map(s => s?.Condition?.NumericLessThan?.['s3:TlsVersion']).find(v => v !== undefined);
-  const rules = asList<any>(p.LifecycleConfiguration?.Rules).filter(r => r?.Status === 'Enabled');
+  const statements = ctx.policies.flatMap(pol => asList<any>(dig(pol.properties, 'PolicyDocument', 'Statement') as any))
+    .filter(s => s && !isIntrinsic(s));
+  const denies = statements.filter(s => s.Effect === 'Deny');
+  const tlsOnly = denies.some(s => String(asList(dig(s.Condition, 'Bool', 'aws:SecureTransport') as any)[0]) === 'false');
+  const minTls = denies.map(s => dig(s.Condition, 'NumericLessThan', 's3:TlsVersion')).find(v => v !== undefined);
+  const rules = asList<any>(dig(p, 'LifecycleConfiguration', 'Rules') as any).filter(r => r?.Status === 'Enabled');
   const lifecycle = rules.map(rule => {
     const parts: string[] = [];
-    if (rule.AbortIncompleteMultipartUpload) { parts.push(`abort uploads ${rule.AbortIncompleteMultipartUpload.DaysAfterInitiation}d`); }
+    const filter = rule.Prefix ? `${rule.Prefix}: ` : '';
+    if (rule.AbortIncompleteMultipartUpload) { parts.push(`abort uploads ${readable(rule.AbortIncompleteMultipartUpload.DaysAfterInitiation)}d`); }
     if (rule.NoncurrentVersionExpiration) {
       const keep = rule.NoncurrentVersionExpiration.NewerNoncurrentVersions;
-      parts.push(`noncurrent ${rule.NoncurrentVersionExpiration.NoncurrentDays}d${keep ? ` (keep ${keep})` : ''}`);
+      parts.push(`noncurrent ${readable(rule.NoncurrentVersionExpiration.NoncurrentDays)}d${keep ? ` (keep ${readable(keep)})` : ''}`);
     }
-    if (rule.ExpirationInDays) { parts.push(`expire ${rule.ExpirationInDays}d`); }
+    if (rule.NoncurrentVersionExpirationInDays) { parts.push(`noncurrent ${readable(rule.NoncurrentVersionExpirationInDays)}d`); }
+    if (rule.ExpirationInDays) { parts.push(`expire ${readable(rule.ExpirationInDays)}d`); }
     if (rule.ExpiredObjectDeleteMarker) { parts.push('delete markers'); }
-    for (const t of asList<any>(rule.Transitions)) { parts.push(`${t.StorageClass} ${t.TransitionInDays}d`); }
-    return parts.join(', ');
+    for (const t of asList<any>(rule.Transitions)) { parts.push(`${readable(t.StorageClass)} ${readable(t.TransitionInDays)}d`); }
+    return parts.length ? filter + parts.join(', ') : '';
   }).filter(Boolean).join('; ');
+  const logging = p.LoggingConfiguration;
+  const encryption = sse === UNKNOWN || isIntrinsic(algorithm) ? 'not known at synth'
+    : algorithm === 'aws:kms' ? (keyId ? 'SSE-KMS' : 'SSE-KMS (aws/s3)')
+      : algorithm === 'aws:kms:dsse' ? 'DSSE-KMS' : algorithm === 'AES256' ? 'SSE-S3' : algorithm === undefined ? 'default (SSE-S3)' : String(algorithm);
   return {
-    encryption: algorithm === 'aws:kms' ? (keyId ? 'SSE-KMS' : 'SSE-KMS (aws/s3)') : algorithm === 'AES256' ? 'SSE-S3' : (show(algorithm) === '-' ? 'none' : show(algorithm)),
-    key: show(keyId),
-    bucketKey: sse?.BucketKeyEnabled === true,
-    versioning: show(p.VersioningConfiguration?.Status ?? 'off'),
-    logTarget: p.LoggingConfiguration ? show(p.LoggingConfiguration.DestinationBucketName) : (ctx.isLogTarget ? 'none (log bucket)' : 'none'),
+    encryption,
+    key: keyId === UNKNOWN ? '?' : readable(keyId, names),
+    bucketKey: (sse as any)?.BucketKeyEnabled === true,
+    versioning: readable(dig(p, 'VersioningConfiguration', 'Status') ?? 'off'),
+    logTarget: logging === undefined ? (ctx.isLogTarget ? 'none (log bucket)' : 'none')
+      : isIntrinsic(logging) ? '?' : logging.DestinationBucketName === undefined ? 'itself' : readable(logging.DestinationBucketName, names),
     publicAccessBlock: pabOn.length === 4 ? 'all four' : pabOn.length === 0 ? 'none' : pabOn.join(', '),
-    ownership: asList<any>(p.OwnershipControls?.Rules).map(r => show(r?.ObjectOwnership)).join(', ') || 'not set',
-    tls: tlsOnly ? `TLS only${minTls !== undefined ? `, >= ${show(minTls)}` : ''}` : 'not enforced',
+    ownership: isIntrinsic(dig(p, 'OwnershipControls', 'Rules')) ? '?'
+      : asList<any>(dig(p, 'OwnershipControls', 'Rules') as any).map(r => readable(r?.ObjectOwnership)).join(', ') || 'not set',
+    tls: tlsOnly ? `TLS only${minTls !== undefined ? `, >= ${readable(minTls)}` : ''}` : 'not enforced',
     lifecycle: lifecycle || 'none',
-    deletionPolicy: ctx.bucket.deletionPolicy ?? 'Delete',
-    access: accessPosture(denies),
+    deletionPolicy: readable(ctx.bucket.deletionPolicy ?? 'Delete'),
+    access: accessPosture(denies, names, ctx),
   };
 }
 
-function accessPosture(denies: any[]): AccessPosture {
-  const collect = (key: string) => [...new Set(denies.flatMap(s => Object.values<any>(s?.Condition ?? {})
-    .flatMap(op => asList<unknown>(op?.[key])).map(show)))].sort();
+function accessPosture(denies: any[], names: Names, ctx: BucketContext): AccessPosture {
   const lines: string[] = [];
-  const exemptions = new Set<string>();
-  const principals = new Set<string>();
-  for (const s of denies) {
-    const actions = asList<string>(s?.Action);
-    const condition = s?.Condition ?? {};
-    const keys = Object.values<any>(condition).flatMap(op => Object.keys(op ?? {}));
-    if (actions.includes('s3:PutBucketPolicy') && !actions.includes('s3:*')) {
-      lines.push('admin-only changes');
-      asList<unknown>(condition.ArnNotLike?.['aws:PrincipalArn']).map(show).forEach(a => principals.add(`admin: ${a}`));
-      continue;
-    }
-    if (!actions.includes('s3:*')) { continue; }
-    const networks = [...new Set(keys.filter(k => NETWORK_KEYS[k]).map(k => NETWORK_KEYS[k]))];
-    const byRole = keys.includes('aws:userId') || (networks.length === 0 && keys.includes('aws:PrincipalArn'));
-    const parts = [...networks, ...(byRole ? ['principal'] : [])];
-    if (parts.length === 0) { continue; }
-    lines.push(parts.join(' or '));
-    keys.filter(k => EXEMPTION_KEYS.includes(k)).forEach(k => exemptions.add(k === 'aws:PrincipalIsAWSService' ? 'AWS services' : 'services acting for a caller'));
-    asList<unknown>(condition.ArnNotLike?.['aws:PrincipalArn']).map(show).forEach(a => (byRole ? principals : exemptions).add(a));
-    asList<unknown>(condition.StringNotLike?.['aws:userId']).map(show).forEach(a => principals.add(`userId ${a}`));
-  }
-  return {
-    vpcEndpoints: collect('aws:SourceVpce'),
-    vpcs: collect('aws:SourceVpc'),
-    sourceIps: collect('aws:SourceIp'),
-    principals: [...principals].sort(),
-    exemptions: [...exemptions].sort(),
-    statements: lines,
+  const sets = {
+    vpcEndpoints: new Set<string>(),
+    vpcs: new Set<string>(),
+    sourceIps: new Set<string>(),
+    principals: new Set<string>(),
+    administrators: new Set<string>(),
+    exemptions: new Set<string>(),
   };
+  const isCdkRole = (value: unknown) => {
+    const id = /^\$\{([A-Za-z0-9]+)\.Arn\}$/.exec(render(value))?.[1];
+    const path = id ? ctx.lookup?.(id)?.path : undefined;
+    return path !== undefined && CDK_ROLE_PATHS.some(re => re.test(path));
+  };
+  for (const s of denies) {
+    const actions = asList<unknown>(s.Action).map(String);
+    const condition = isIntrinsic(s.Condition) ? {} : s.Condition ?? {};
+    // Every condition key, lower-cased, with its values.
+    const entries: [string, unknown[]][] = Object.values<any>(condition)
+      .flatMap(block => (isIntrinsic(block) ? [] : Object.entries<unknown>(block ?? {})))
+      .map(([k, v]) => [k.toLowerCase(), isIntrinsic(v) ? [v] : asList<unknown>(v)]);
+    const values = (key: string) => entries.filter(([k]) => k === key).flatMap(([, v]) => v);
+    const admin = actions.includes('s3:PutBucketPolicy') && !actions.includes('s3:*');
+    if (!admin && !actions.includes('s3:*')) { continue; }
+    const networks = [...new Set(entries.map(([k]) => NETWORK_KEYS[k]).filter(Boolean))];
+    const byUserId = values('aws:userid').length > 0;
+    const byArn = !admin && networks.length === 0 && values('aws:principalarn').length > 0;
+    if (!admin && networks.length === 0 && !byUserId && !byArn) { continue; }
+    lines.push(admin ? 'admin-only changes' : [...networks, ...(byUserId || byArn ? ['principal'] : [])].join(' or '));
+    values('aws:sourcevpce').forEach(v => sets.vpcEndpoints.add(readable(v, names)));
+    values('aws:sourcevpc').forEach(v => sets.vpcs.add(readable(v, names)));
+    values('aws:sourceip').forEach(v => sets.sourceIps.add(readable(v, names)));
+    for (const [key, label] of Object.entries(EXEMPTION_KEYS)) {
+      if (values(key).length > 0) { sets.exemptions.add(label); }
+    }
+    const granted = admin ? sets.administrators : byArn || byUserId ? sets.principals : sets.exemptions;
+    for (const v of [...values('aws:principalarn'), ...values('aws:userid')]) {
+      const name = readable(v, names, ctx.account);
+      if (STANDARD_EXEMPTIONS.includes(name)) { sets.exemptions.add(name); } else if (isCdkRole(v)) { sets.exemptions.add('CDK custom-resource roles'); } else {
+        (byUserId && values('aws:principalarn').includes(v) ? sets.exemptions : granted).add(name);
+      }
+    }
+  }
+  const sorted = (set: Set<string>) => [...set].sort();
+  return {
+    statements: lines,
+    vpcEndpoints: sorted(sets.vpcEndpoints),
+    vpcs: sorted(sets.vpcs),
+    sourceIps: sorted(sets.sourceIps),
+    principals: sorted(sets.principals),
+    administrators: sorted(sets.administrators),
+    exemptions: sorted(sets.exemptions),
+  };
+}
+
+/** The access restrictions in one short line: `VPC endpoint vpce-1 or source IP 203.0.113.0/24; principal role/App; exempt: ...`. */
+export function accessSummary(a: AccessPosture): string {
+  if (a.statements.length === 0) { return 'IAM only'; }
+  const parts: string[] = [];
+  const networks = [
+    ...(a.vpcEndpoints.length ? [`VPC endpoint ${a.vpcEndpoints.join(', ')}`] : []),
+    ...(a.vpcs.length ? [`VPC ${a.vpcs.join(', ')}`] : []),
+    ...(a.sourceIps.length ? [`source IP ${a.sourceIps.join(', ')}`] : []),
+  ];
+  if (networks.length) { parts.push(networks.join(' or ')); }
+  if (a.principals.length) { parts.push(`principals ${a.principals.join(', ')}`); }
+  if (a.administrators.length) { parts.push(`admin-only changes by ${a.administrators.join(', ')}`); } else if (a.statements.includes('admin-only changes')) {
+    parts.push('admin-only changes');
+  }
+  if (a.exemptions.length) { parts.push(`exempt: ${a.exemptions.join(', ')}`); }
+  return parts.join('; ');
 }

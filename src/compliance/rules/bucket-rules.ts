@@ -1,39 +1,59 @@
+import { bucketStatements, covers, isAnyPrincipal, knownValue, principalAccount, principalUnknown, referenceOf, render, sidOf } from './policy';
 import {
-  asList, BucketContext, BucketRule, cannotVerify, containsIntrinsic, fail, isIntrinsic, NOT_APPLICABLE, PASS,
+  asList, BucketContext, BucketRule, cannotVerify, dig, fail, globMatch, isIntrinsic, isUnknown, NOT_APPLICABLE, PASS, ResourceView, UNKNOWN,
 } from '../model';
 
-/** The bucket's default encryption rule (the first server-side encryption configuration). */
-function sseDefault(ctx: BucketContext): any {
-  return ctx.bucket.properties?.BucketEncryption?.ServerSideEncryptionConfiguration?.[0];
-}
-
-/** Every statement of every policy attached to the bucket. */
-function statements(ctx: BucketContext): any[] {
-  return ctx.policies.flatMap(p => asList<any>(p.properties?.PolicyDocument?.Statement));
-}
-
 /**
- * Whether a policy `Resource` value covers the bucket ARN (`bucket`) or every object (`objects`):
- * `*`, the bucket's ARN as a literal (`arn:aws:s3:::name`) or as a reference to its logical id
- * (`Fn::GetAtt`, `Fn::Join`, `Fn::Sub`), with `/*` for the objects.
+ * The bucket rules. Each is a pure function of the bucket's rendered CloudFormation and the
+ * resources of its stack that concern it. A value not known at synth gives "cannot verify",
+ * never a pass; a definite failure is reported as a failure even when something else is unknown.
  */
-function covers(resources: unknown, ctx: BucketContext, what: 'bucket' | 'objects'): boolean {
-  const id = ctx.bucket.logicalId;
-  const name = ctx.bucket.properties?.BucketName;
-  return asList<unknown>(resources).some(r => {
-    if (r === '*') { return true; }
-    const json = JSON.stringify(r);
-    const mentions = json.includes(id) || (typeof name === 'string' && json.includes(`:::${name}`));
-    if (!mentions) { return false; }
-    return what === 'objects' ? json.includes('/*"') : !json.includes('/');
-  });
+
+const SSE_BY_DEFAULT = ['BucketEncryption', 'ServerSideEncryptionConfiguration', 0, 'ServerSideEncryptionByDefault'];
+
+/** The bucket's default encryption (the first server-side encryption rule), UNKNOWN when it is an intrinsic. */
+function sseByDefault(ctx: BucketContext): any {
+  return dig(ctx.bucket.properties, ...SSE_BY_DEFAULT);
 }
 
-function actionsCoverAll(actions: unknown): boolean {
-  return asList<string>(actions as any).some(a => a === '*' || a === 's3:*');
+/** Whether a policy action list covers every S3 action (`*`, `s3:*`). */
+function allS3Actions(actions: unknown): boolean {
+  return asList<unknown>(actions as any).some(a => typeof a === 'string' && globMatch(a, 's3:*') && globMatch(a, 's3:anything'));
 }
 
-const CONTROL_KMS = ['Security Hub S3.17', 'cdk-nag NIST.800.53.R5-S3DefaultEncryptionKMS', 'Control Tower CT.S3.PR.10'];
+/** A deletion or update-replace policy that keeps the resource. */
+function retains(policy: unknown, deletion: boolean): boolean {
+  return policy === 'Retain' || (deletion && policy === 'RetainExceptOnCreate');
+}
+
+/** The enabled lifecycle rules that apply to every object and match `has`; `unknown` when some rule is not known at synth. */
+function lifecycleRules(ctx: BucketContext, has: (rule: any) => boolean): { matching: any[]; unknown: boolean } {
+  const rules = dig(ctx.bucket.properties, 'LifecycleConfiguration', 'Rules');
+  if (rules === UNKNOWN || isIntrinsic(rules)) { return { matching: [], unknown: true }; }
+  let unknown = false;
+  const matching: any[] = [];
+  for (const rule of asList<any>(rules)) {
+    if (isIntrinsic(rule)) { unknown = true; continue; }
+    if (!has(rule)) { continue; }
+    const filter = [rule.Prefix, rule.TagFilters, rule.ObjectSizeGreaterThan, rule.ObjectSizeLessThan];
+    if (isIntrinsic(rule.Status) || filter.some(isIntrinsic)) { unknown = true; continue; }
+    const filtered = (rule.Prefix !== undefined && rule.Prefix !== '') || asList(rule.TagFilters).length > 0
+      || rule.ObjectSizeGreaterThan !== undefined || rule.ObjectSizeLessThan !== undefined;
+    if (rule.Status === 'Enabled' && !filtered) { matching.push(rule); }
+  }
+  return { matching, unknown };
+}
+
+/** The Deny statements of the bucket policy that apply to everyone and every S3 action. */
+function denyAllStatements(ctx: BucketContext): { statements: any[]; unknown: boolean } {
+  const { statements, unknown } = bucketStatements(ctx);
+  return {
+    statements: statements.filter(s => s.Effect === 'Deny' && allS3Actions(s.Action) && isAnyPrincipal(s.Principal)),
+    unknown,
+  };
+}
+
+const LOG_DELIVERY_SERVICE = 'logging.s3.amazonaws.com';
 
 export const BUCKET_RULES: BucketRule[] = [
   {
@@ -43,19 +63,24 @@ export const BUCKET_RULES: BucketRule[] = [
     cause: 'The bucket is not encrypted by default with a customer-managed KMS key (SSE-KMS).',
     explanation: 'SSE-KMS with your own key lets you control, audit and revoke access to the data independently of S3 permissions. '
       + 'Set BucketEncryption to aws:kms with KMSMasterKeyID pointing at a customer-managed key (SecureBucket does this by default).',
-    controls: CONTROL_KMS,
+    controls: ['Security Hub S3.17', 'Control Tower CT.S3.PR.10', 'cdk-nag NIST.800.53.R5-S3DefaultEncryptionKMS'],
     check: ctx => {
-      const sse = sseDefault(ctx)?.ServerSideEncryptionByDefault;
-      if (!sse) { return fail('no default encryption configuration (S3 applies SSE-S3)'); }
-      if (isIntrinsic(sse.SSEAlgorithm)) { return cannotVerify('the encryption algorithm is not known at synth'); }
-      if (sse.SSEAlgorithm !== 'aws:kms' && sse.SSEAlgorithm !== 'aws:kms:dsse') { return fail(`default encryption is ${sse.SSEAlgorithm}`); }
-      const key = sse.KMSMasterKeyID;
-      if (key === undefined) { return fail('aws:kms without KMSMasterKeyID uses the AWS-managed key aws/s3'); }
-      if (typeof key === 'string') {
-        return /alias\/aws\//.test(key) ? fail(`the key ${key} is AWS-managed`) : PASS;
+      const sse = sseByDefault(ctx);
+      if (sse === UNKNOWN) { return cannotVerify('the default encryption configuration is not known at synth'); }
+      if (!sse) { return fail('no default encryption configuration: S3 applies SSE-S3 (AES256)'); }
+      const algorithm = sse.SSEAlgorithm;
+      if (isIntrinsic(algorithm)) { return cannotVerify('the encryption algorithm is not known at synth'); }
+      if (algorithm !== 'aws:kms' && algorithm !== 'aws:kms:dsse') {
+        return fail(`default encryption is ${algorithm === 'AES256' ? 'SSE-S3 (AES256)' : algorithm}`);
       }
-      if (ctx.key) { return PASS; }
-      return cannotVerify('the key is a reference to a resource outside this stack; whether it is customer-managed cannot be verified');
+      const key = sse.KMSMasterKeyID;
+      if (key === undefined) { return fail(`${algorithm} without KMSMasterKeyID uses the AWS-managed key aws/s3`); }
+      if (render(key).includes('alias/aws/')) { return fail(`the key ${render(key)} is AWS-managed`); }
+      // A literal key ARN or id names a customer-managed key; SB-KMS-1 reports that its rotation cannot be verified.
+      if (typeof key === 'string' || ctx.key) { return PASS; }
+      const ref = referenceOf(key, ctx.lookup);
+      return cannotVerify(ref.kind === 'parameter' ? `the key is the parameter ${ref.id}`
+        : 'the key is defined outside this stack, so whether it is customer-managed cannot be verified');
     },
   },
   {
@@ -63,14 +88,20 @@ export const BUCKET_RULES: BucketRule[] = [
     target: 'bucket',
     appliesTo: 'data',
     cause: 'The bucket uses SSE-KMS without an S3 Bucket Key.',
-    explanation: 'Without a Bucket Key every object operation calls KMS: up to 99% more KMS requests, cost and throttling. Set BucketKeyEnabled: true.',
-    controls: ['AWS Well-Architected COST'],
+    explanation: 'Without a Bucket Key every object operation calls KMS: up to 99% more KMS requests, cost and throttling. Set BucketKeyEnabled: true. '
+      + '(DSSE-KMS does not support Bucket Keys and is not judged.)',
+    controls: ['AWS Well-Architected Cost Optimization (no Security Hub control)'],
     check: ctx => {
-      const sse = sseDefault(ctx);
-      const algorithm = sse?.ServerSideEncryptionByDefault?.SSEAlgorithm;
-      if (typeof algorithm !== 'string' || !algorithm.startsWith('aws:kms')) { return NOT_APPLICABLE; }
-      if (isIntrinsic(sse.BucketKeyEnabled)) { return cannotVerify('BucketKeyEnabled is not known at synth'); }
-      return sse.BucketKeyEnabled === true ? PASS : fail('BucketKeyEnabled is not true');
+      const rule = dig(ctx.bucket.properties, 'BucketEncryption', 'ServerSideEncryptionConfiguration', 0);
+      if (rule === UNKNOWN || isIntrinsic(rule)) { return cannotVerify('the default encryption configuration is not known at synth'); }
+      const bucketKey = (rule as any)?.BucketKeyEnabled;
+      const algorithm = dig(rule, 'ServerSideEncryptionByDefault', 'SSEAlgorithm');
+      if (isUnknown(algorithm)) {
+        return bucketKey === true ? PASS : cannotVerify('the encryption algorithm is not known at synth');
+      }
+      if (algorithm !== 'aws:kms') { return NOT_APPLICABLE; }
+      if (isIntrinsic(bucketKey)) { return cannotVerify('BucketKeyEnabled is not known at synth'); }
+      return bucketKey === true ? PASS : fail(`BucketKeyEnabled is ${bucketKey ?? 'not set (false)'}`);
     },
   },
   {
@@ -80,10 +111,10 @@ export const BUCKET_RULES: BucketRule[] = [
     cause: 'Versioning is not enabled.',
     explanation: 'Versioning keeps overwritten and deleted objects recoverable, and is required for replication and Object Lock. '
       + 'Set VersioningConfiguration.Status to Enabled.',
-    controls: ['Security Hub S3.14', 'cdk-nag NIST.800.53.R5-S3BucketVersioningEnabled', 'Control Tower CT.S3.PR.11'],
+    controls: ['Security Hub S3.14', 'Control Tower CT.S3.PR.11', 'cdk-nag NIST.800.53.R5-S3BucketVersioningEnabled'],
     check: ctx => {
-      const status = ctx.bucket.properties?.VersioningConfiguration?.Status;
-      if (isIntrinsic(status)) { return cannotVerify('the versioning status is not known at synth'); }
+      const status = dig(ctx.bucket.properties, 'VersioningConfiguration', 'Status');
+      if (isUnknown(status)) { return cannotVerify('the versioning status is not known at synth'); }
       return status === 'Enabled' ? PASS : fail(`versioning is ${status ?? 'not configured'}`);
     },
   },
@@ -91,14 +122,26 @@ export const BUCKET_RULES: BucketRule[] = [
     id: 'SB-S3-4',
     target: 'bucket',
     appliesTo: 'data',
-    cause: 'Server access logging is not enabled.',
+    cause: 'Server access logging is not enabled (or the bucket logs to itself).',
     explanation: 'Server access logs record every request to the bucket for audits and incident response. '
-      + 'Set LoggingConfiguration.DestinationBucketName to an SSE-S3 log bucket (SecureBucket uses an AccessLogsBucket).',
-    controls: ['Security Hub S3.9', 'cdk-nag AwsSolutions-S1', 'Control Tower CT.S3.PR.2'],
+      + 'Set LoggingConfiguration.DestinationBucketName to another bucket, an SSE-S3 log bucket (SecureBucket uses an AccessLogsBucket). '
+      + 'A bucket that logs to itself logs its own log deliveries, without end.',
+    controls: ['Security Hub S3.9', 'Control Tower CT.S3.PR.2', 'cdk-nag AwsSolutions-S1', 'cdk-nag NIST.800.53.R5-S3BucketLoggingEnabled'],
     check: ctx => {
       const logging = ctx.bucket.properties?.LoggingConfiguration;
+      if (isIntrinsic(logging)) { return cannotVerify('the logging configuration is not known at synth'); }
       if (logging === undefined) { return fail('no LoggingConfiguration'); }
-      return logging.DestinationBucketName === undefined ? fail('LoggingConfiguration has no DestinationBucketName') : PASS;
+      const target = logging.DestinationBucketName;
+      if (target === undefined) { return fail('LoggingConfiguration has no DestinationBucketName, so the bucket logs to itself'); }
+      const name = ctx.bucket.properties?.BucketName;
+      if ((typeof target === 'string' && target === name) || render(target) === `\${${ctx.bucket.logicalId}}`) {
+        return fail('the bucket logs to itself');
+      }
+      if (typeof target === 'string') { return PASS; }
+      const ref = referenceOf(target, ctx.lookup);
+      // A bucket of this stack or of another stack of the app (judged there): logging is on.
+      if (ref.kind === 'resource' || ref.kind === 'external') { return PASS; }
+      return cannotVerify(ref.kind === 'parameter' ? `the log target is the parameter ${ref.id}` : 'the log target is not known at synth');
     },
   },
   {
@@ -108,14 +151,17 @@ export const BUCKET_RULES: BucketRule[] = [
     cause: 'Not all four public access block settings are on.',
     explanation: 'BlockPublicAcls, IgnorePublicAcls, BlockPublicPolicy and RestrictPublicBuckets together stop the bucket from being made public '
       + 'by an ACL or a policy. Set all four to true.',
-    controls: ['Security Hub S3.8', 'CIS 2.1.4', 'cdk-nag NIST.800.53.R5-S3BucketLevelPublicAccessProhibited', 'Control Tower CT.S3.PR.1'],
+    controls: ['Security Hub S3.8', 'CIS AWS Foundations v3.0.0 2.1.4, v1.4.0 2.1.5', 'Control Tower CT.S3.PR.1', 'cdk-nag AwsSolutions-S2',
+      'cdk-nag NIST.800.53.R5-S3BucketLevelPublicAccessProhibited'],
     check: ctx => {
       const pab = ctx.bucket.properties?.PublicAccessBlockConfiguration;
+      if (isIntrinsic(pab)) { return cannotVerify('the public access block configuration is not known at synth'); }
       if (pab === undefined) { return fail('no PublicAccessBlockConfiguration'); }
       const settings = ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'];
-      if (settings.some(s => isIntrinsic(pab[s]))) { return cannotVerify('a public access block setting is not known at synth'); }
-      const off = settings.filter(s => pab[s] !== true);
-      return off.length === 0 ? PASS : fail(`${off.join(', ')} ${off.length === 1 ? 'is' : 'are'} not true`);
+      const off = settings.filter(s => pab[s] !== true && !isIntrinsic(pab[s]));
+      if (off.length > 0) { return fail(`${off.join(', ')} ${off.length === 1 ? 'is' : 'are'} not true`); }
+      const unknown = settings.filter(s => isIntrinsic(pab[s]));
+      return unknown.length > 0 ? cannotVerify(`${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not known at synth`) : PASS;
     },
   },
   {
@@ -125,14 +171,18 @@ export const BUCKET_RULES: BucketRule[] = [
     cause: 'ACLs are not disabled: object ownership is not BucketOwnerEnforced, or an ACL is set.',
     explanation: 'With BucketOwnerEnforced, ACLs are ignored and cannot grant access; IAM and bucket policies alone decide. '
       + 'Set OwnershipControls to BucketOwnerEnforced and remove AccessControl.',
-    controls: ['Security Hub S3.12', 'cdk-nag AwsSolutions-S2', 'Control Tower CT.S3.PR.5'],
+    controls: ['Security Hub S3.12', 'Control Tower CT.S3.PR.5'],
     check: ctx => {
       const p = ctx.bucket.properties ?? {};
-      if (p.AccessControl !== undefined) { return fail(`AccessControl is ${JSON.stringify(p.AccessControl)}`); }
-      const rules = asList<any>(p.OwnershipControls?.Rules);
-      if (rules.some(r => isIntrinsic(r?.ObjectOwnership))) { return cannotVerify('object ownership is not known at synth'); }
-      return rules.length > 0 && rules.every(r => r?.ObjectOwnership === 'BucketOwnerEnforced')
-        ? PASS : fail(`object ownership is ${rules.map(r => r?.ObjectOwnership).join(', ') || 'not set (ObjectWriter for existing templates)'}`);
+      if (p.AccessControl !== undefined && !isIntrinsic(p.AccessControl)) { return fail(`AccessControl is ${p.AccessControl}`); }
+      const rules = dig(p, 'OwnershipControls', 'Rules');
+      if (rules === UNKNOWN || isIntrinsic(rules)) { return cannotVerify('object ownership is not known at synth'); }
+      const owners = asList<any>(rules).map(r => (isIntrinsic(r) ? UNKNOWN : r?.ObjectOwnership));
+      const wrong = owners.filter(o => !isUnknown(o) && o !== 'BucketOwnerEnforced');
+      if (owners.length === 0) { return fail('object ownership is not set in the template'); }
+      if (wrong.length > 0) { return fail(`object ownership is ${wrong.join(', ')}`); }
+      if (isIntrinsic(p.AccessControl)) { return cannotVerify('AccessControl is not known at synth'); }
+      return owners.some(isUnknown) ? cannotVerify('object ownership is not known at synth') : PASS;
     },
   },
   {
@@ -140,16 +190,29 @@ export const BUCKET_RULES: BucketRule[] = [
     target: 'bucket',
     appliesTo: 'any',
     cause: 'The bucket policy does not deny requests without TLS on both the bucket and its objects.',
-    explanation: 'A Deny of s3:* on the bucket ARN and bucket/* when aws:SecureTransport is false keeps data and credentials off plain HTTP.',
-    controls: ['Security Hub S3.5', 'CIS 2.1.1', 'cdk-nag AwsSolutions-S10', 'Control Tower CT.S3.PR.8'],
+    explanation: 'A Deny of s3:* to everyone on the bucket ARN and bucket/* when aws:SecureTransport is false keeps data and credentials off plain HTTP.',
+    controls: ['Security Hub S3.5', 'CIS AWS Foundations v3.0.0 2.1.1, v1.4.0 2.1.2', 'Control Tower CT.S3.PR.8', 'cdk-nag AwsSolutions-S10',
+      'cdk-nag NIST.800.53.R5-S3BucketSSLRequestsOnly'],
     check: ctx => {
-      const denies = statements(ctx).filter(s => s?.Effect === 'Deny' && actionsCoverAll(s.Action) && isAnyPrincipal(s.Principal)
-        && String(s?.Condition?.Bool?.['aws:SecureTransport']) === 'false');
-      if (denies.length === 0) { return fail('no Deny of s3:* when aws:SecureTransport is false'); }
-      const bucket = denies.some(s => covers(s.Resource, ctx, 'bucket'));
-      const objects = denies.some(s => covers(s.Resource, ctx, 'objects'));
-      if (bucket && objects) { return PASS; }
-      return fail(`the TLS Deny does not cover ${bucket ? 'the objects (bucket/*)' : objects ? 'the bucket ARN' : 'the bucket or its objects'}`);
+      const all = denyAllStatements(ctx);
+      let unknown = all.unknown;
+      const denies = all.statements.filter(s => {
+        const condition = s.Condition;
+        if (isIntrinsic(condition)) { unknown = true; return false; }
+        return ['Bool', 'BoolIfExists'].some(op => {
+          const value = dig(condition, op, 'aws:SecureTransport');
+          if (isUnknown(value)) { unknown = true; return false; }
+          return value !== undefined && String(asList(value)[0]).toLowerCase() === 'false';
+        });
+      });
+      const bucket = denies.map(s => covers(s.Resource, ctx, 'bucket'));
+      const objects = denies.map(s => covers(s.Resource, ctx, 'objects'));
+      if (bucket.includes(true) && objects.includes(true)) { return PASS; }
+      if (unknown || bucket.includes('unknown') || objects.includes('unknown')) {
+        return cannotVerify('part of the bucket policy (a statement, condition or resource) is not known at synth');
+      }
+      if (denies.length === 0) { return fail('no Deny of s3:* to everyone when aws:SecureTransport is false'); }
+      return fail(`the TLS Deny does not cover ${bucket.includes(true) ? 'the objects (bucket/*)' : objects.includes(true) ? 'the bucket ARN' : 'the bucket or its objects'}`);
     },
   },
   {
@@ -157,18 +220,31 @@ export const BUCKET_RULES: BucketRule[] = [
     target: 'bucket',
     appliesTo: 'any',
     cause: 'The bucket policy does not deny TLS versions below 1.2.',
-    explanation: 'A Deny of s3:* when NumericLessThan s3:TlsVersion 1.2 (or 1.3) on the bucket and its objects refuses outdated TLS.',
-    controls: ['Security Hub S3.5 (related)', 'AWS TLS 1.2 minimum (2024)'],
+    explanation: 'A Deny of s3:* to everyone when NumericLessThan s3:TlsVersion 1.2 (or 1.3), on the bucket and its objects, refuses outdated TLS. '
+      + 'AWS endpoints require TLS 1.2 since 2024; the Deny keeps that guarantee in the bucket itself.',
+    controls: ['Amazon S3 condition key s3:TlsVersion (no Security Hub control)'],
     check: ctx => {
-      const versions = statements(ctx)
-        .filter(s => s?.Effect === 'Deny' && actionsCoverAll(s.Action) && isAnyPrincipal(s.Principal))
-        .filter(s => covers(s.Resource, ctx, 'bucket') && covers(s.Resource, ctx, 'objects'))
-        .map(s => s?.Condition?.NumericLessThan?.['s3:TlsVersion'])
-        .filter(v => v !== undefined);
-      if (versions.length === 0) { return fail('no Deny with NumericLessThan s3:TlsVersion'); }
-      if (versions.some(v => containsIntrinsic(v))) { return cannotVerify('the minimum TLS version is not known at synth'); }
-      const best = Math.max(...versions.map(Number));
-      return best >= 1.2 ? PASS : fail(`the minimum TLS version is ${best}`);
+      const all = denyAllStatements(ctx);
+      let unknown = all.unknown;
+      let bucketBest: number | undefined;
+      let objectsBest: number | undefined;
+      for (const s of all.statements) {
+        const value = dig(s.Condition, 'NumericLessThan', 's3:TlsVersion');
+        if (value === undefined) { continue; }
+        const versions = isUnknown(value) ? [NaN] : asList<unknown>(value).map(v => (isIntrinsic(v) ? NaN : Number(v)));
+        if (versions.some(Number.isNaN)) { unknown = true; continue; }
+        const version = Math.max(...versions);
+        const [b, o] = [covers(s.Resource, ctx, 'bucket'), covers(s.Resource, ctx, 'objects')];
+        if (b === 'unknown' || o === 'unknown') { unknown = true; }
+        if (b === true) { bucketBest = Math.max(bucketBest ?? 0, version); }
+        if (o === true) { objectsBest = Math.max(objectsBest ?? 0, version); }
+      }
+      const floor = bucketBest !== undefined && objectsBest !== undefined ? Math.min(bucketBest, objectsBest) : undefined;
+      if (floor !== undefined && floor >= 1.2) { return PASS; }
+      if (unknown) { return cannotVerify('the minimum TLS version or the statements that set it are not known at synth'); }
+      if (floor !== undefined) { return fail(`the minimum TLS version is ${floor}`); }
+      if (bucketBest === undefined && objectsBest === undefined) { return fail('no Deny of s3:* to everyone with NumericLessThan s3:TlsVersion'); }
+      return fail(`the TLS version Deny does not cover ${bucketBest === undefined ? 'the bucket ARN' : 'the objects (bucket/*)'}`);
     },
   },
   {
@@ -176,13 +252,13 @@ export const BUCKET_RULES: BucketRule[] = [
     target: 'bucket',
     appliesTo: 'any',
     cause: 'No lifecycle rule aborts incomplete multipart uploads.',
-    explanation: 'Parts of abandoned multipart uploads are stored and billed forever, invisible in listings. Add an enabled rule with '
-      + 'AbortIncompleteMultipartUpload (SecureBucket uses 7 days).',
-    controls: ['Security Hub S3.13', 'Control Tower CT.S3.PR.6', 'checkov CKV_AWS_300'],
+    explanation: 'Parts of abandoned multipart uploads are stored and billed forever, invisible in listings. Add an enabled rule without a filter '
+      + 'with AbortIncompleteMultipartUpload (SecureBucket uses 7 days).',
+    controls: ['Security Hub S3.13', 'Control Tower CT.S3.PR.6'],
     check: ctx => {
-      const rules = asList<any>(ctx.bucket.properties?.LifecycleConfiguration?.Rules);
-      const aborting = rules.filter(r => r?.Status === 'Enabled' && r?.AbortIncompleteMultipartUpload !== undefined && !hasFilter(r));
-      return aborting.length > 0 ? PASS : fail('no enabled, unfiltered rule with AbortIncompleteMultipartUpload');
+      const { matching, unknown } = lifecycleRules(ctx, r => r.AbortIncompleteMultipartUpload !== undefined);
+      if (matching.length > 0) { return PASS; }
+      return unknown ? cannotVerify('a lifecycle rule is not known at synth') : fail('no enabled, unfiltered rule with AbortIncompleteMultipartUpload');
     },
   },
   {
@@ -191,38 +267,72 @@ export const BUCKET_RULES: BucketRule[] = [
     appliesTo: 'any',
     cause: 'Noncurrent object versions never expire.',
     explanation: 'With versioning, every overwrite and delete keeps a noncurrent version; without NoncurrentVersionExpiration they '
-      + 'accumulate and are billed forever. Add an enabled rule with NoncurrentVersionExpiration (SecureBucket uses 90 days).',
-    controls: ['Security Hub S3.13', 'Control Tower CT.S3.PR.3'],
+      + 'accumulate and are billed forever. Add an enabled rule without a filter with NoncurrentVersionExpiration (SecureBucket uses 90 days).',
+    controls: ['Security Hub S3.10', 'Control Tower CT.S3.PR.3'],
     check: ctx => {
-      if (ctx.bucket.properties?.VersioningConfiguration?.Status !== 'Enabled') { return NOT_APPLICABLE; }
-      const rules = asList<any>(ctx.bucket.properties?.LifecycleConfiguration?.Rules);
-      const expiring = rules.filter(r => r?.Status === 'Enabled' && !hasFilter(r)
-        && (r?.NoncurrentVersionExpiration !== undefined || r?.NoncurrentVersionExpirationInDays !== undefined));
-      return expiring.length > 0 ? PASS : fail('no enabled, unfiltered rule with NoncurrentVersionExpiration');
+      const status = dig(ctx.bucket.properties, 'VersioningConfiguration', 'Status');
+      if (!isUnknown(status) && status !== 'Enabled') { return NOT_APPLICABLE; }
+      const { matching, unknown } = lifecycleRules(ctx,
+        r => r.NoncurrentVersionExpiration !== undefined || r.NoncurrentVersionExpirationInDays !== undefined);
+      if (matching.length > 0) { return PASS; }
+      if (unknown || isUnknown(status)) { return cannotVerify('the versioning status or a lifecycle rule is not known at synth'); }
+      return fail('no enabled, unfiltered rule with NoncurrentVersionExpiration');
     },
   },
   {
     id: 'SB-S3-11',
     target: 'bucket',
     appliesTo: 'any',
-    cause: 'The bucket is deleted with its stack (DeletionPolicy is not Retain).',
-    explanation: 'A bucket deleted by a stack update or deletion takes its data with it. Keep DeletionPolicy: Retain (RemovalPolicy.RETAIN), '
-      + 'and acknowledge this rule on buckets that are meant to be disposable.',
-    controls: ['AWS Well-Architected REL09'],
-    check: ctx => (ctx.bucket.deletionPolicy === 'Retain' || ctx.bucket.deletionPolicy === 'RetainExceptOnCreate'
-      ? PASS : fail(`DeletionPolicy is ${ctx.bucket.deletionPolicy ?? 'Delete (the default)'}`)),
+    cause: 'The bucket is deleted with its stack or when it is replaced (DeletionPolicy or UpdateReplacePolicy is not Retain).',
+    explanation: 'A bucket deleted by a stack deletion, or by an update that replaces it (a new BucketName), takes its data with it. '
+      + 'Keep DeletionPolicy and UpdateReplacePolicy Retain (RemovalPolicy.RETAIN), and acknowledge this rule on buckets meant to be disposable.',
+    controls: ['AWS Well-Architected REL09 (back up data)'],
+    check: ctx => {
+      const { deletionPolicy, updateReplacePolicy } = ctx.bucket;
+      const problems: string[] = [];
+      if (typeof deletionPolicy !== 'object' && !retains(deletionPolicy, true)) {
+        problems.push(`DeletionPolicy is ${deletionPolicy ?? 'Delete (the default)'}`);
+      }
+      if (typeof updateReplacePolicy !== 'object' && !retains(updateReplacePolicy, false)) {
+        problems.push(`UpdateReplacePolicy is ${updateReplacePolicy ?? 'Delete (the default)'}`);
+      }
+      if (problems.length > 0) { return fail(problems.join('; ')); }
+      return typeof deletionPolicy === 'object' || typeof updateReplacePolicy === 'object'
+        ? cannotVerify('the deletion or update-replace policy is not known at synth') : PASS;
+    },
   },
   {
     id: 'SB-S3-12',
     target: 'bucket',
     appliesTo: 'any',
-    cause: 'The bucket policy allows anyone ("*") without a condition that restricts who or from where.',
+    cause: 'The bucket policy allows anyone ("*", or everyone but a NotPrincipal) without a condition that restricts who or from where.',
     explanation: 'An Allow to Principal "*" makes the bucket public unless a condition such as aws:SourceArn, aws:SourceAccount, '
-      + 'aws:PrincipalOrgID, aws:SourceVpce or aws:SourceIp narrows it. Grant named principals instead.',
-    controls: ['Security Hub S3.2', 'Security Hub S3.3', 'cdk-nag NIST.800.53.R5-S3BucketPublicReadProhibited'],
+      + 'aws:PrincipalOrgID, aws:SourceVpce or aws:SourceIp narrows it. Negated, ...IfExists, Null and ForAllValues conditions, and '
+      + 'wildcard-only values, do not narrow it (they match when the key is absent, or match anything). Grant named principals instead.',
+    controls: ['Security Hub S3.2', 'Security Hub S3.3', 'cdk-nag NIST.800.53.R5-S3BucketPublicReadProhibited',
+      'cdk-nag NIST.800.53.R5-S3BucketPublicWriteProhibited'],
     check: ctx => {
-      const open = statements(ctx).filter(s => s?.Effect === 'Allow' && isAnyPrincipal(s.Principal) && !restrictsCaller(s.Condition));
-      return open.length === 0 ? PASS : fail(`${open.length} statement(s) allow "*" without a restricting condition (${open.map(sidOf).join(', ')})`);
+      const { statements, unknown } = bucketStatements(ctx);
+      const allows = statements.filter(s => s.Effect === 'Allow');
+      const open: any[] = [];
+      let unknownPrincipal = false;
+      let unknownCondition = false;
+      for (const s of allows) {
+        const everyone = isAnyPrincipal(s.Principal) || s.NotPrincipal !== undefined;
+        if (!everyone) {
+          unknownPrincipal ||= principalUnknown(s.Principal, ctx);
+          continue;
+        }
+        const restricted = restrictsCaller(s.Condition, ctx.lookup);
+        if (restricted === 'unknown') { unknownCondition = true; } else if (!restricted) { open.push(s); }
+      }
+      if (open.length > 0) {
+        return fail(`${open.length} statement(s) allow everyone without a restricting condition (${open.map(sidOf).join(', ')})`);
+      }
+      if (unknown || unknownPrincipal || unknownCondition) {
+        return cannotVerify(`${unknownPrincipal ? 'a principal' : unknownCondition ? 'a condition' : 'a statement'} of the bucket policy is not known at synth`);
+      }
+      return PASS;
     },
   },
   {
@@ -232,10 +342,12 @@ export const BUCKET_RULES: BucketRule[] = [
     cause: 'The bucket policy uses NotPrincipal.',
     explanation: 'NotPrincipal with Deny also denies the roles it seems to exempt once they are assumed (session ARNs differ), and with '
       + 'Allow grants everyone else. Use a Deny with an aws:PrincipalArn condition instead.',
-    controls: ['AWS IAM best practice'],
+    controls: ['AWS IAM User Guide: NotPrincipal (use aws:PrincipalArn instead)'],
     check: ctx => {
-      const bad = statements(ctx).filter(s => s?.NotPrincipal !== undefined);
-      return bad.length === 0 ? PASS : fail(`${bad.length} statement(s) use NotPrincipal (${bad.map(sidOf).join(', ')})`);
+      const { statements, unknown } = bucketStatements(ctx);
+      const bad = statements.filter(s => s.NotPrincipal !== undefined);
+      if (bad.length > 0) { return fail(`${bad.length} statement(s) use NotPrincipal (${bad.map(sidOf).join(', ')})`); }
+      return unknown ? cannotVerify('a statement of the bucket policy is not known at synth') : PASS;
     },
   },
   {
@@ -243,20 +355,30 @@ export const BUCKET_RULES: BucketRule[] = [
     target: 'bucket',
     appliesTo: 'any',
     cause: 'The bucket policy allows a principal of another AWS account that is not on the trusted-accounts list.',
-    explanation: 'Cross-account access should be deliberate: list the account in the Aspect\'s trustedAccounts, or remove the grant.',
+    explanation: 'Cross-account access should be deliberate: list the account in the Aspect\'s trustedAccounts, or remove the grant. '
+      + 'When the stack\'s account is not known at synth (an environment-agnostic stack), a literal account id cannot be told apart from the bucket\'s own.',
     controls: ['Security Hub S3.6'],
     check: ctx => {
-      const allows = statements(ctx).filter(s => s?.Effect === 'Allow');
-      const accounts = allows.flatMap(s => asList<unknown>(s?.Principal?.AWS)).map(principalAccount);
-      if (accounts.some(a => a === undefined)) {
-        if (ctx.account === undefined) { return cannotVerify('a principal\'s account is not known at synth'); }
+      const { statements, unknown } = bucketStatements(ctx);
+      const foreign = new Set<string>();
+      const unresolved = new Set<string>();
+      let unknownPrincipal = false;
+      for (const s of statements.filter(x => x.Effect === 'Allow')) {
+        const principal = s.Principal;
+        if (isIntrinsic(principal)) { unknownPrincipal = true; continue; }
+        // One intrinsic is one principal (a role's ARN); one that stands for a list is not known at synth.
+        for (const p of isIntrinsic(principal?.AWS) ? [principal.AWS] : asList<unknown>(principal?.AWS)) {
+          const account = principalAccount(p, ctx);
+          if (account === undefined) { unknownPrincipal = true; continue; }
+          if (['self', '*', 'aws'].includes(account) || ctx.trustedAccounts.includes(account)) { continue; }
+          (ctx.account === undefined ? unresolved : foreign).add(account);
+        }
       }
-      const foreign = [...new Set(accounts.filter((a): a is string => typeof a === 'string'
-        && a !== ctx.account && a !== 'self' && !ctx.trustedAccounts.includes(a)))];
-      if (ctx.account === undefined && foreign.length > 0) {
-        return cannotVerify(`the bucket's account is not known at synth, and its policy names account(s) ${foreign.join(', ')}`);
+      if (foreign.size > 0) { return fail(`principals of account(s) ${[...foreign].sort().join(', ')} are allowed`); }
+      if (unresolved.size > 0) {
+        return cannotVerify(`the bucket's account is not known at synth, and its policy allows account(s) ${[...unresolved].sort().join(', ')}`);
       }
-      return foreign.length === 0 ? PASS : fail(`principals of account(s) ${foreign.join(', ')} are allowed`);
+      return unknown || unknownPrincipal ? cannotVerify('a principal of the bucket policy is not known at synth') : PASS;
     },
   },
   {
@@ -266,63 +388,82 @@ export const BUCKET_RULES: BucketRule[] = [
     cause: 'More than one AWS::S3::BucketPolicy is attached to the bucket.',
     explanation: 'Only one bucket policy takes effect per bucket: the last one deployed replaces the others, silently dropping their statements. '
       + 'Add statements to the bucket\'s own policy (bucket.addToResourcePolicy).',
-    controls: ['AWS CloudFormation AWS::S3::BucketPolicy'],
-    check: ctx => (ctx.policies.length <= 1 ? PASS : fail(`${ctx.policies.length} bucket policies: ${ctx.policies.map(p => p.logicalId).join(', ')}`)),
+    controls: ['AWS CloudFormation AWS::S3::BucketPolicy (one policy per bucket)'],
+    check: ctx => {
+      if (ctx.policies.length > 1) { return fail(`${ctx.policies.length} bucket policies: ${ctx.policies.map(p => p.logicalId).join(', ')}`); }
+      const others = ctx.unattributedPolicies ?? [];
+      return ctx.policies.length + others.length > 1
+        ? cannotVerify(`the bucket of policy ${others.map(p => p.logicalId).join(', ')} is not known at synth and may be this one`)
+        : PASS;
+    },
   },
   {
     id: 'SB-S3-16',
     target: 'bucket',
     appliesTo: 'log',
-    cause: 'A server access log target does not meet AWS\'s constraints: SSE-S3 default encryption and no Object Lock default retention.',
-    explanation: 'AWS does not deliver server access logs to a bucket with SSE-KMS default encryption or with an Object Lock default '
-      + 'retention period. Use SSE-S3 (AES256) and no default retention on log targets (AccessLogsBucket does).',
-    controls: ['Amazon S3 server access logging requirements'],
+    cause: 'A server access log target does not meet AWS\'s requirements: SSE-S3 default encryption, no Object Lock default retention, '
+      + 'and a grant to the log delivery service.',
+    explanation: 'AWS does not deliver server access logs to a bucket with SSE-KMS default encryption or an Object Lock default retention period, '
+      + 'and delivers them only when the bucket policy allows logging.s3.amazonaws.com to put objects (or, with ACLs, the LogDeliveryWrite ACL). '
+      + 'Use SSE-S3 (AES256), no default retention and a log-delivery statement on log targets (AccessLogsBucket does all three).',
+    controls: ['Amazon S3 User Guide: enabling server access logging (target bucket requirements)'],
     check: ctx => {
-      const algorithm = sseDefault(ctx)?.ServerSideEncryptionByDefault?.SSEAlgorithm;
-      if (isIntrinsic(algorithm)) { return cannotVerify('the encryption algorithm is not known at synth'); }
-      if (typeof algorithm === 'string' && algorithm.startsWith('aws:kms')) { return fail(`default encryption is ${algorithm}`); }
-      if (ctx.bucket.properties?.ObjectLockConfiguration?.Rule?.DefaultRetention !== undefined) {
-        return fail('Object Lock has a default retention');
+      const sse = sseByDefault(ctx);
+      const algorithm = sse === UNKNOWN ? UNKNOWN : sse?.SSEAlgorithm;
+      const retention = dig(ctx.bucket.properties, 'ObjectLockConfiguration', 'Rule', 'DefaultRetention');
+      const problems: string[] = [];
+      if (typeof algorithm === 'string' && algorithm.startsWith('aws:kms')) { problems.push(`default encryption is ${algorithm}`); }
+      if (retention !== undefined && retention !== UNKNOWN) { problems.push('Object Lock has a default retention'); }
+      const { statements, unknown } = bucketStatements(ctx);
+      const delivery = statements.some(s => s.Effect === 'Allow' && asList(s.Principal?.Service).includes(LOG_DELIVERY_SERVICE))
+        || ctx.bucket.properties?.AccessControl === 'LogDeliveryWrite';
+      const maybeDelivery = unknown || isIntrinsic(ctx.bucket.properties?.AccessControl);
+      if (!delivery && !maybeDelivery) { problems.push(`nothing allows ${LOG_DELIVERY_SERVICE} to deliver logs`); }
+      if (problems.length > 0) { return fail(problems.join('; ')); }
+      if (isUnknown(algorithm) || retention === UNKNOWN || !delivery) {
+        return cannotVerify('the encryption, Object Lock retention or bucket policy of the log target is not known at synth');
       }
       return PASS;
     },
   },
 ];
 
-function hasFilter(rule: any): boolean {
-  return rule?.Prefix !== undefined && rule.Prefix !== '' || rule?.TagFilters !== undefined
-    || rule?.ObjectSizeGreaterThan !== undefined || rule?.ObjectSizeLessThan !== undefined;
-}
-
-function isAnyPrincipal(principal: any): boolean {
-  return principal === '*' || asList(principal?.AWS).includes('*');
-}
-
-const RESTRICTING_KEYS = ['aws:sourcearn', 'aws:sourceaccount', 'aws:sourceowner', 'aws:principalorgid', 'aws:principalaccount',
-  'aws:principalarn', 'aws:sourcevpce', 'aws:sourcevpc', 'aws:sourceip', 'aws:userid', 'aws:principalorgpaths'];
-
-function restrictsCaller(condition: any): boolean {
-  return Object.entries<any>(condition ?? {}).some(([operator, keys]) => !/^Not|Not(Equals|Like)|NotIpAddress/.test(operator)
-    && Object.keys(keys ?? {}).some(k => RESTRICTING_KEYS.includes(k.toLowerCase())));
-}
-
-function sidOf(statement: any): string {
-  return typeof statement?.Sid === 'string' ? statement.Sid : 'statement without Sid';
-}
+const RESTRICTING_KEYS = ['aws:sourcearn', 'aws:sourceaccount', 'aws:sourceowner', 'aws:sourceorgid', 'aws:sourceorgpaths',
+  'aws:principalorgid', 'aws:principalorgpaths', 'aws:principalaccount', 'aws:principalarn', 'aws:userid', 'aws:principalservicename',
+  'aws:principalisawsservice', 'aws:sourcevpce', 'aws:sourcevpc', 'aws:sourceip', 's3:dataaccesspointaccount', 's3:dataaccesspointarn'];
 
 /**
- * The account of a principal: a 12-digit id, `self` for the bucket's own account expressed as
- * `Ref AWS::AccountId`, or undefined when it is not known at synth.
+ * Whether a condition block restricts who may call or from where: a positive operator (not negated,
+ * not `...IfExists`, not `Null`, not `ForAllValues`, which all match when the key is absent) on a
+ * restricting key, with a value that is not a wildcard. `unknown` when only a value from a parameter
+ * would restrict it.
  */
-function principalAccount(principal: unknown): string | undefined {
-  if (typeof principal === 'string') {
-    if (principal === '*') { return 'self'; } // judged by SB-S3-12
-    const m = /^(?:arn:[^:]+:iam::)?(\d{12})(?::|$)/.exec(principal);
-    return m ? m[1] : undefined;
+export function restrictsCaller(condition: unknown, lookup?: (logicalId: string) => ResourceView | undefined): boolean | 'unknown' {
+  if (condition === undefined) { return false; }
+  if (isIntrinsic(condition)) { return 'unknown'; }
+  let unknown = false;
+  for (const [operator, block] of Object.entries<any>(condition ?? {})) {
+    if (operator.startsWith('ForAllValues:')) { continue; }
+    const base = operator.replace(/^ForAnyValue:/, '');
+    if (/Not|IfExists$|^Null$/.test(base)) { continue; }
+    if (isIntrinsic(block)) { unknown = true; continue; }
+    for (const [key, value] of Object.entries<unknown>(block ?? {})) {
+      const k = key.toLowerCase();
+      if (!RESTRICTING_KEYS.includes(k)) { continue; }
+      const values = (isIntrinsic(value) ? [value] : asList<unknown>(value)).map(v => knownValue(v, lookup) ?? UNKNOWN);
+      if (k === 'aws:principalisawsservice') {
+        if (values.some(v => v === UNKNOWN)) { unknown = true; } else if (values.every(v => String(v).toLowerCase() === 'true')) { return true; }
+        continue;
+      }
+      const wildcardOperator = /Like$/.test(base) || base === 'IpAddress';
+      if (values.some(v => v === UNKNOWN)) {
+        // An equality with a parameter still names one value; a pattern or a CIDR from a parameter may be "*" or 0.0.0.0/0.
+        if (wildcardOperator) { unknown = true; continue; }
+        return true;
+      }
+      const wide = (v: unknown) => (/Like$/.test(base) && /^\*+$/.test(String(v))) || (base === 'IpAddress' && /^(0\.0\.0\.0|::)\/0$/.test(String(v)));
+      if (values.length > 0 && !values.some(wide)) { return true; }
+    }
   }
-  const json = JSON.stringify(principal);
-  if (json.includes('"AWS::AccountId"')) { return 'self'; }
-  const m = /iam::(\d{12}):/.exec(json);
-  return m ? m[1] : undefined;
+  return unknown ? 'unknown' : false;
 }
-

@@ -1,0 +1,160 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, RemovalPolicy, Stack, Stage, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { AdminOnlyChanges, FindingLevel, RoleOnly, SecureBucket, SecureBucketAspect, VpcEndpointOnly } from '../../src';
+
+/** The app of every report test: a compliant, a non-compliant and an acknowledged bucket, and an IAM finding. */
+function buildApp(outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-report-'))): App {
+  const app = new App({ outdir, builtinCloudFormationValidation: false });
+  const stack = new Stack(app, 'Stack');
+  const reader = new iam.Role(stack, 'Reader', { assumedBy: new iam.AccountRootPrincipal(), roleName: 'reader' });
+  new SecureBucket(stack, 'Compliant', {
+    accessRestrictions: [
+      new VpcEndpointOnly({ vpcEndpointIds: ['vpce-1a2b3c4d'], exemptPrincipalArns: ['BreakGlass'] }),
+      new RoleOnly({ roles: [reader] }),
+      new AdminOnlyChanges({ administratorArns: ['Admin'] }),
+    ],
+  });
+  new s3.Bucket(stack, 'NonCompliant', { versioned: true });
+  const scratch = new SecureBucket(stack, 'Scratch', { removalPolicy: RemovalPolicy.DESTROY, autoDeleteObjects: true });
+  Validations.of(scratch).acknowledge({ id: 'SB-S3-11', reason: 'Scratch space, emptied and deleted with the stack.' });
+  reader.addToPolicy(new iam.PolicyStatement({ actions: ['s3:PutBucketPolicy'], resources: ['*'] }));
+  SecureBucketAspect.applyTo(app, { level: FindingLevel.WARNING, excludedRules: { 'SB-S3-8': 'TLS 1.2 is enforced by an SCP.' } });
+  return app;
+}
+
+function reports(app: App): { json: string; markdown: string } {
+  const dir = app.synth().directory;
+  return {
+    json: fs.readFileSync(path.join(dir, 'secure-bucket-report.json'), 'utf8'),
+    markdown: fs.readFileSync(path.join(dir, 'secure-bucket-report.md'), 'utf8'),
+  };
+}
+
+describe('secure-bucket report', () => {
+  const app = buildApp();
+  const { json, markdown } = reports(app);
+  const report = JSON.parse(json);
+  const bucket = (name: string) => report.buckets.find((b: any) => b.path === `Stack/${name}/Resource`);
+
+  test('is written into the cloud assembly directory', () => {
+    expect(fs.existsSync(path.join(app.outdir, 'secure-bucket-report.json'))).toBe(true);
+    expect(fs.existsSync(path.join(app.outdir, 'secure-bucket-report.md'))).toBe(true);
+  });
+
+  test('summarises the app', () => {
+    expect(report.summary).toEqual({ stacks: 1, buckets: 4, openFindings: 8, failing: 8, cannotVerify: 0, acknowledged: 1 });
+    expect(report.excludedRules).toEqual({ 'SB-S3-8': 'TLS 1.2 is enforced by an SCP.' });
+  });
+
+  test('a compliant bucket: its posture, its access restrictions and no findings', () => {
+    expect(bucket('Compliant')).toEqual({
+      stack: 'Stack',
+      path: 'Stack/Compliant/Resource',
+      logicalId: expect.stringMatching(/^Compliant[0-9A-F]{8}$/),
+      kind: 'data',
+      posture: {
+        encryption: 'SSE-KMS',
+        key: 'Stack/Compliant/Key',
+        bucketKey: true,
+        versioning: 'Enabled',
+        logTarget: 'Stack/SecureBucketAccessLogs',
+        publicAccessBlock: 'all four',
+        ownership: 'BucketOwnerEnforced',
+        tls: 'TLS only, >= 1.2',
+        lifecycle: 'abort uploads 7d, noncurrent 90d, delete markers',
+        deletionPolicy: 'Retain',
+        access: {
+          summary: 'VPC endpoint vpce-1a2b3c4d; principals Stack/Reader; admin-only changes by role/Admin; '
+            + 'exempt: AWS services, account root, deployment role, role/BreakGlass, services acting for a caller',
+          statements: ['VPC endpoint', 'principal', 'admin-only changes'],
+          vpcEndpoints: ['vpce-1a2b3c4d'],
+          vpcs: [],
+          sourceIps: [],
+          // The allowed role only: the exemptions of the same statement are listed apart.
+          principals: ['Stack/Reader'],
+          administrators: ['role/Admin'],
+          exemptions: ['AWS services', 'account root', 'deployment role', 'role/BreakGlass', 'services acting for a caller'],
+        },
+      },
+      findings: [],
+    });
+  });
+
+  test('a non-compliant bucket: its findings with rule ids, in registry order', () => {
+    const b = bucket('NonCompliant');
+    expect(b.posture).toMatchObject({ encryption: 'default (SSE-S3)', key: '-', versioning: 'Enabled', logTarget: 'none', tls: 'not enforced' });
+    expect(b.findings.map((f: any) => f.ruleId)).toEqual(['SB-S3-1', 'SB-S3-4', 'SB-S3-5', 'SB-S3-6', 'SB-S3-7', 'SB-S3-9', 'SB-S3-10']);
+    expect(b.findings[0]).toEqual({
+      ruleId: 'SB-S3-1',
+      status: 'fail',
+      resource: 'Stack/NonCompliant/Resource',
+      logicalId: b.logicalId,
+      detail: 'no default encryption configuration: S3 applies SSE-S3 (AES256)',
+    });
+  });
+
+  test('an acknowledged finding, with its reason and where it was made', () => {
+    expect(bucket('Scratch').findings).toEqual([expect.objectContaining({
+      ruleId: 'SB-S3-11',
+      status: 'fail',
+      acknowledged: { reason: 'Scratch space, emptied and deleted with the stack.', on: 'Stack/Scratch' },
+    })]);
+    expect(bucket('SecureBucketAccessLogs')).toMatchObject({ kind: 'log', posture: { encryption: 'SSE-S3', logTarget: 'none (log bucket)' }, findings: [] });
+  });
+
+  test('the IAM findings', () => {
+    expect(report.identityFindings).toEqual([{
+      ruleId: 'SB-IAM-1',
+      status: 'fail',
+      resource: 'Stack/Reader/DefaultPolicy/Resource',
+      logicalId: expect.stringMatching(/^ReaderDefaultPolicy/),
+      detail: 'grants s3:PutBucketPolicy to role/reader, not on the administrators allow-list',
+    }]);
+  });
+
+  test('the Markdown holds a row per bucket and a line per finding', () => {
+    expect(markdown).toMatch(/^# Secure bucket report\n\n4 bucket\(s\) in 1 stack\(s\): 8 open finding\(s\) \(8 failing, 0 cannot be verified\), 1 acknowledged\./);
+    expect(markdown).toContain('## Stack Stack');
+    expect(markdown).toContain('| `Compliant` | data | SSE-KMS Compliant/Key, bucket key | Enabled | SecureBucketAccessLogs | blocked, ACLs off | TLS only, >= 1.2 '
+      + '| abort uploads 7d, noncurrent 90d, delete markers | Retain | VPC endpoint vpce-1a2b3c4d; principals Reader; admin-only changes by role/Admin; '
+      + 'exempt: AWS services, account root, deployment role, role/BreakGlass, services acting for a caller | none |');
+    expect(markdown).toContain('| `NonCompliant` | data | default (SSE-S3) | Enabled | none | block: none, ownership: not set | not enforced | none | Retain '
+      + '| IAM only | SB-S3-1, SB-S3-4, SB-S3-5, SB-S3-6, SB-S3-7, SB-S3-9, SB-S3-10 |');
+    expect(markdown).toContain('| `Scratch` | data | SSE-KMS Scratch/Key, bucket key | Enabled | SecureBucketAccessLogs | blocked, ACLs off | TLS only, >= 1.2 '
+      + '| abort uploads 7d, noncurrent 90d, delete markers | Delete | IAM only | none; 1 acknowledged |');
+    expect(markdown).toContain('- **SB-S3-11** fails on `Stack/Scratch/Resource`: DeletionPolicy is Delete; UpdateReplacePolicy is Delete. '
+      + 'Acknowledged on `Stack/Scratch`: Scratch space, emptied and deleted with the stack.');
+    expect(markdown).toContain('## IAM identity policies\n\n- **SB-IAM-1** fails on `Stack/Reader/DefaultPolicy/Resource`: grants s3:PutBucketPolicy to role/reader');
+    expect(markdown).toContain('## Rules not evaluated\n\n- SB-S3-8: TLS 1.2 is enforced by an SCP.');
+  });
+
+  test('shows no CloudFormation syntax: no ${AWS::Partition}, no Fn::, no absolute paths', () => {
+    for (const text of [json, markdown]) {
+      expect(text).not.toMatch(/\$\{AWS::|Fn::|"Ref"/);
+      expect(text).not.toContain(app.outdir);
+      expect(text).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
+    }
+  });
+
+  test('is deterministic: the same app synthesized twice gives byte-identical reports', () => {
+    const again = reports(buildApp());
+    expect(again.json).toEqual(json);
+    expect(again.markdown).toEqual(markdown);
+  });
+
+  test('covers the stacks inside Stages, and is written even when the app has no bucket', () => {
+    const withStage = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'sb-report-')), builtinCloudFormationValidation: false });
+    new SecureBucket(new Stack(new Stage(withStage, 'Prod'), 'Stack'), 'Data');
+    SecureBucketAspect.applyTo(withStage);
+    expect(JSON.parse(reports(withStage).json).buckets.map((b: any) => b.path)).toEqual(['Prod/Stack/Data/Resource', 'Prod/Stack/SecureBucketAccessLogs/Resource']);
+
+    const empty = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'sb-report-')), builtinCloudFormationValidation: false });
+    new Stack(empty, 'Empty');
+    SecureBucketAspect.applyTo(empty);
+    expect(JSON.parse(reports(empty).json).summary).toEqual({ stacks: 0, buckets: 0, openFindings: 0, failing: 0, cannotVerify: 0, acknowledged: 0 });
+  });
+});
