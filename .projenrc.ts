@@ -53,7 +53,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     },
   },
   eslintOptions: { dirs: ['src'], devdirs: ['test', 'examples', 'scripts', 'bench', 'projenrc'] },
-  gitignore: ['/cdk.out/', '/examples/cdk.out/', '/.venv/', '/test-reports/', '__pycache__/', '.pytest_cache/', '/.jsii.tabl.json', '/rosetta-out/'],
+  gitignore: ['/tools/event-ruler/target/', '/cdk.out/', '/examples/cdk.out/', '/.venv/', '/test-reports/', '__pycache__/', '.pytest_cache/', '/.jsii.tabl.json', '/rosetta-out/'],
 });
 
 // examples/ and scripts/ are type-checked and linted like the tests.

@@ -9,6 +9,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import {
+  BucketSecurityMonitor,
   AccessLogsBucket, AccessRestriction, AdminOnlyChanges, FindingLevel, RoleOnly, SecureBucket, SecureBucketAspect, SourceIpOnly, VpcEndpointOnly,
 } from '../src';
 
@@ -66,6 +67,31 @@ export class RestrictedStack extends Stack {
   }
 }
 
+/** Disaster recovery: a bucket replicated to a second SecureBucket, and an Object Lock archive. */
+export class ResilienceStack extends Stack {
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+    const replica = new SecureBucket(this, 'Replica');
+    new SecureBucket(this, 'Primary', { replication: { destination: replica } });
+    new SecureBucket(this, 'Archive', {
+      objectLock: { mode: s3.ObjectLockMode.GOVERNANCE, defaultRetentionDays: 365 },
+    });
+  }
+}
+
+/** A security team's stack: alerts on bucket exposure and protection changes, for every bucket of the account. */
+export class MonitoringStack extends Stack {
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+    const monitor = new BucketSecurityMonitor(this, 'Monitor', {
+      allBuckets: true,
+      alertEmails: ['security-team@example.com'],
+    });
+    // A bucket of this stack also gets its S3 data events recorded by the monitor's trail.
+    new SecureBucket(this, 'Sensitive').monitorWith(monitor);
+  }
+}
+
 /** A platform team's stack: a central log bucket with a longer retention, used explicitly. */
 export class AuditStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
@@ -84,6 +110,8 @@ const env = { account: '111111111111', region: 'us-east-1' };
 new DataStack(app, 'SecureBucketExample-Data', { env });
 new RestrictedStack(app, 'SecureBucketExample-Restricted', { env });
 new AuditStack(app, 'SecureBucketExample-Audit', { env });
+new ResilienceStack(app, 'SecureBucketExample-Resilience', { env });
+new MonitoringStack(app, 'SecureBucketExample-Monitoring', { env });
 
 // The platform team's line: every bucket and IAM policy of the app is checked; findings fail synth.
 // It writes secure-bucket-report.md and .json into the cloud assembly.

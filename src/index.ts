@@ -3,3 +3,5 @@ export * from './access-logs-bucket';
 export * from './access';
 export * from './compliance';
 export * as nag from './nag';
+export * from './replication';
+export * from './monitoring';

@@ -72,6 +72,20 @@ export function isRestrictableBucket(construct: IConstruct): construct is Restri
 
 const REGISTRIES = new WeakMap<IConstruct, BucketRestrictions>();
 
+/** Roles recorded as acting on a bucket for AWS (e.g. the replication role of a source writing into it). */
+const EXTRA_SERVICE_ROLES = new WeakMap<IConstruct, string[]>();
+
+/**
+ * Records a role that an AWS service assumes to act on `bucket` (such as the replication role of
+ * this bucket, or of a source bucket that replicates into it), so that access restrictions with
+ * `exemptBucketServiceRoles` (the default) exempt it. Read when the policy is rendered.
+ */
+export function addBucketServiceRole(bucket: IConstruct, roleArn: string): void {
+  const roles = EXTRA_SERVICE_ROLES.get(bucket) ?? [];
+  if (!roles.includes(roleArn)) { roles.push(roleArn); }
+  EXTRA_SERVICE_ROLES.set(bucket, roles);
+}
+
 const SOURCE_IP_KEY = 'aws:SourceIp';
 const ENDPOINT_KEYS = ['aws:SourceVpce', 'aws:SourceVpc'];
 
@@ -251,7 +265,8 @@ export function deploymentRoleArn(stack: Stack): string | undefined {
 
 /**
  * Roles that CDK creates to act on this bucket: the auto-delete-objects provider, the bucket
- * notifications handler, and the replication role.
+ * notifications handler, the replication role, and roles recorded with `addBucketServiceRole`
+ * (a SecureBucket's replication role, on its source and on its destination).
  */
 function bucketServiceRoleArns(bucket: RestrictableBucket): string[] {
   const stack = Stack.of(bucket);
@@ -275,5 +290,6 @@ function bucketServiceRoleArns(bucket: RestrictableBucket): string[] {
   if (typeof replicationRoleArn === 'string') {
     arns.push(replicationRoleArn);
   }
+  arns.push(...(EXTRA_SERVICE_ROLES.get(bucket) ?? []).filter(arn => !arns.includes(arn)));
   return arns;
 }

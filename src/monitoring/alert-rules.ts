@@ -1,0 +1,81 @@
+import { Lazy } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { ACCOUNT_LEVEL_EVENT_NAMES, BUCKET_LEVEL_EVENT_NAMES, OBJECT_LEVEL_EVENT_NAMES } from './s3-api-calls';
+
+/**
+ * The detail type of CloudTrail API calls on EventBridge, and their source for S3:
+ * https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-s3.html and
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event-cloudtrail.html
+ */
+export const CLOUDTRAIL_DETAIL_TYPE = 'AWS API Call via CloudTrail';
+
+/** The event pattern of the bucket rule; `bucketNames` undefined means every bucket of the account. */
+export function bucketChangePattern(bucketNames: string[] | undefined): Record<string, unknown> {
+  return {
+    'source': ['aws.s3'],
+    'detail-type': [CLOUDTRAIL_DETAIL_TYPE],
+    'detail': {
+      eventSource: ['s3.amazonaws.com'],
+      eventName: [...BUCKET_LEVEL_EVENT_NAMES, ...OBJECT_LEVEL_EVENT_NAMES],
+      ...(bucketNames ? { requestParameters: { bucketName: bucketNames } } : {}),
+    },
+  };
+}
+
+/** The event pattern of the account-level public access block rule. */
+export function accountChangePattern(): Record<string, unknown> {
+  return {
+    'source': ['aws.s3'],
+    'detail-type': [CLOUDTRAIL_DETAIL_TYPE],
+    'detail': {
+      eventSource: ['s3.amazonaws.com'],
+      eventName: [...ACCOUNT_LEVEL_EVENT_NAMES],
+    },
+  };
+}
+
+/** Who did what to which bucket, from where and when: the alert e-mail body. */
+export function alertMessage(): events.RuleTargetInput {
+  const f = (path: string) => events.EventField.fromPath(path);
+  return events.RuleTargetInput.fromText([
+    `S3 security alert: ${f('$.detail.eventName')} on bucket ${f('$.detail.requestParameters.bucketName')}`,
+    `who: ${f('$.detail.userIdentity.arn')}`,
+    `from IP: ${f('$.detail.sourceIPAddress')}`,
+    `when: ${f('$.detail.eventTime')}`,
+    `account: ${f('$.account')}, region: ${f('$.region')}`,
+    `error (if the call failed): ${f('$.detail.errorCode')}`,
+  ].join('\n'));
+}
+
+/**
+ * An EventBridge rule whose pattern is rendered at synth time (so that buckets added later are in
+ * it), targeting the alert topic through the topic policy only (no role).
+ */
+export function createAlertRule(
+  scope: Construct, id: string, description: string, pattern: () => Record<string, unknown>, topic: sns.ITopic,
+): events.Rule {
+  const initial = pattern();
+  const rule = new events.Rule(scope, id, {
+    description,
+    eventPattern: { source: initial.source as string[] },
+  });
+  (rule.node.defaultChild as events.CfnRule).eventPattern = Lazy.any({ produce: () => pattern() });
+  const input = alertMessage();
+  // Not events_targets.SnsTopic: it grants sns:Publish to events.amazonaws.com for any rule of any account.
+  rule.addTarget({ bind: () => ({ arn: topic.topicArn, input }) });
+  return rule;
+}
+
+/** Lets EventBridge publish to the topic for these rules only. */
+export function allowRulesToPublish(topic: sns.ITopic, rules: events.IRule[]): void {
+  topic.addToResourcePolicy(new iam.PolicyStatement({
+    sid: 'AllowTheMonitorRulesToPublish',
+    principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+    actions: ['sns:Publish'],
+    resources: [topic.topicArn],
+    conditions: { ArnEquals: { 'aws:SourceArn': rules.map(r => r.ruleArn) } },
+  }));
+}

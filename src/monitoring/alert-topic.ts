@@ -1,0 +1,73 @@
+import { ArnFormat, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import { invalidProp } from '../private/errors';
+import { denyGrantsExceptForAwsServices } from '../private/statements';
+
+/** What `createAlertTopic` built. */
+export interface AlertTopic {
+  readonly topic: sns.Topic;
+  readonly topicArn: string;
+  readonly key: kms.Key;
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** Throws on a literal that is not an email address; tokens pass. */
+export function checkEmails(owner: string, emails: string[]): void {
+  if (Token.isUnresolved(emails)) { return; }
+  const seen = new Set<string>();
+  emails.forEach((email, i) => {
+    if (Token.isUnresolved(email)) { return; }
+    if (!EMAIL.test(email)) {
+      invalidProp(owner, `alertEmails[${i}]`, email, 'is not an email address', 'Give addresses such as "security@example.com".');
+    }
+    if (seen.has(email)) {
+      invalidProp(owner, `alertEmails[${i}]`, email, 'is a duplicate', 'List each address once.');
+    }
+    seen.add(email);
+  });
+}
+
+/**
+ * The alert topic: SSE-KMS with its own customer-managed key, TLS-only (`enforceSSL` adds the
+ * Deny on `aws:SecureTransport` false), an email subscription per address.
+ *
+ * The topic has a fixed physical name so that the key policy can name it
+ * (`kms:EncryptionContext:aws:sns:topicArn`) without a dependency cycle. EventBridge needs
+ * `kms:GenerateDataKey*` and `kms:Decrypt` on the key of an encrypted target topic:
+ * https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
+ */
+export function createAlertTopic(scope: Construct, emails: string[]): AlertTopic {
+  const stack = Stack.of(scope);
+  const topicName = Names.uniqueResourceName(scope, { maxLength: 200, separator: '-' }) + '-Alerts';
+  const topicArn = stack.formatArn({ service: 'sns', resource: topicName, arnFormat: ArnFormat.NO_RESOURCE_NAME });
+
+  const key = new kms.Key(scope, 'AlertKey', {
+    description: `Encrypts the alert topic of ${scope.node.path}`,
+    enableKeyRotation: true,
+    removalPolicy: RemovalPolicy.DESTROY,
+  });
+  key.addToResourcePolicy(denyGrantsExceptForAwsServices());
+  key.addToResourcePolicy(new iam.PolicyStatement({
+    sid: 'AllowEventBridgeToPublishToTheAlertTopic',
+    principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+    actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+    resources: ['*'],
+    conditions: { StringEquals: { 'kms:EncryptionContext:aws:sns:topicArn': topicArn } },
+  }));
+
+  const topic = new sns.Topic(scope, 'Alerts', {
+    topicName,
+    displayName: 'S3 security alerts',
+    masterKey: key,
+    enforceSSL: true,
+  });
+  for (const email of emails) {
+    topic.addSubscription(new subscriptions.EmailSubscription(email));
+  }
+  return { topic, topicArn, key };
+}

@@ -1,0 +1,297 @@
+import { Annotations, Lazy, Stack, Token } from 'aws-cdk-lib';
+import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
+import * as config from 'aws-cdk-lib/aws-config';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { accountChangePattern, allowRulesToPublish, bucketChangePattern, createAlertRule } from './alert-rules';
+import { checkEmails, createAlertTopic } from './alert-topic';
+import { IBucketMonitor } from './bucket-monitor';
+import { DetectiveControls } from './detective-controls';
+import { PolicyGranteeCheckOptions, RemediationMode } from './detective-controls-options';
+import { createMonitorTrail } from './monitor-trail';
+import { invalidProp } from '../private/errors';
+
+/**
+ * Properties of a `BucketSecurityMonitor`.
+ */
+export interface BucketSecurityMonitorProps {
+  /**
+   * The buckets to monitor: their changes raise alerts and their object-level API calls are
+   * logged as CloudTrail data events (see `dataEvents`). More can be added with `addBucket`.
+   *
+   * @default - none; give buckets here or with `addBucket`, or set `allBuckets`
+   */
+  readonly buckets?: s3.IBucket[];
+
+  /**
+   * Alert on changes to every bucket of the account, not only the monitored ones. Data events are
+   * still logged for the monitored buckets only (they are billed per event).
+   *
+   * @default false
+   */
+  readonly allBuckets?: boolean;
+
+  /**
+   * Email addresses subscribed to the alert topic. Each address must confirm its subscription.
+   *
+   * @default - no subscription; subscribe to `topic` yourself
+   */
+  readonly alertEmails?: string[];
+
+  /**
+   * An existing trail, in this stack, to use instead of creating one. It must log management
+   * events. When `dataEvents` is not `NONE`, the monitor gives it advanced event selectors, so it
+   * must not use basic event selectors.
+   *
+   * @default - a new multi-region trail with log file validation, encrypted with a new KMS key,
+   * delivering to a SecureBucket and to an encrypted CloudWatch Logs group
+   */
+  readonly trail?: cloudtrail.Trail;
+
+  /**
+   * Which S3 data events (object-level API calls) of the monitored buckets the trail logs. Write
+   * events include `PutObjectAcl`, which the alerts need to see object ACL changes.
+   *
+   * @default ReadWriteType.WRITE_ONLY
+   */
+  readonly dataEvents?: cloudtrail.ReadWriteType;
+
+  /**
+   * Detective controls: AWS Config managed rules for public read and write, SSL-only requests,
+   * SSE-KMS default encryption, versioning, server access logging, bucket-level public access
+   * block, ACLs prohibited and the bucket policy grantee check, scoped to the monitored buckets
+   * (or to every bucket with `allBuckets`). They need an AWS Config recorder in the account and
+   * region: see `configRecorder`.
+   *
+   * @default false
+   */
+  readonly configRules?: boolean;
+
+  /**
+   * Create an AWS Config recorder (S3 buckets and KMS keys only) and its delivery channel to a
+   * SecureBucket. An account and region has at most one recorder: leave this off when one exists.
+   * The recorder uses AWS Config's service-linked role `AWSServiceRoleForConfig`, which must exist
+   * (`aws iam create-service-linked-role --aws-service-name config.amazonaws.com`).
+   *
+   * @default false
+   */
+  readonly configRecorder?: boolean;
+
+  /**
+   * Who the buckets' policies may grant access to, for the policy grantee check rule: the
+   * principals, IP ranges and VPCs of the buckets' access restrictions.
+   *
+   * @default - the stack's account, and the CloudTrail, S3 log delivery and AWS Config service principals
+   */
+  readonly policyGrantees?: PolicyGranteeCheckOptions;
+
+  /**
+   * Remediation of a bucket found public by the Config rules: the AWS-owned runbook
+   * `AWS-DisableS3BucketPublicReadWrite` re-applies S3 Block Public Access, run as a dedicated role
+   * that may only put the public access block of the monitored buckets. Needs `configRules`.
+   *
+   * @default RemediationMode.NONE
+   */
+  readonly remediation?: RemediationMode;
+}
+
+/**
+ * Tells you within minutes when a bucket is created, deleted, made public or has its policy, ACL,
+ * public access block, encryption, versioning, lifecycle, logging, ownership controls or
+ * replication changed: CloudTrail (management events, plus data events of the monitored buckets)
+ * feeds EventBridge rules on "AWS API Call via CloudTrail", which publish a readable message
+ * (who, what call, which bucket, from which IP, when) to an encrypted, TLS-only SNS topic.
+ *
+ * Child construct ids (part of the contract): `Trail`, `TrailBucket`, `TrailKey`, `TrailLogs`,
+ * `TrailLogsRole` (only when no `trail` is given), `Alerts` (the topic), `AlertKey`,
+ * `BucketChanges` and `AccountPublicAccessBlockChanges` (the rules), `Config` (the Config rules, recorder
+ * and remediation).
+ */
+export class BucketSecurityMonitor extends Construct implements IBucketMonitor {
+  /** The alert topic. */
+  public readonly topic: sns.ITopic;
+
+  /** The KMS key that encrypts the alert topic. */
+  public readonly topicKey: kms.IKey;
+
+  /** The EventBridge rules that publish to the topic. */
+  public readonly rules: events.IRule[];
+
+  /** The ARN of the trail that feeds the rules. */
+  public readonly trailArn: string;
+
+  /** The bucket that receives the trail's log files (undefined when an existing trail is used). */
+  public readonly trailBucket?: s3.IBucket;
+
+  /** Whether alerts cover every bucket of the account. */
+  public readonly allBuckets: boolean;
+
+  /** Which S3 data events of the monitored buckets are logged. */
+  public readonly dataEvents: cloudtrail.ReadWriteType;
+
+  /** The AWS Config rules (empty unless `configRules`). */
+  public readonly configRules: config.IRule[];
+
+  private readonly monitored: s3.IBucket[] = [];
+  private readonly detective?: DetectiveControls;
+  private readonly trailBucketName?: string;
+
+  constructor(scope: Construct, id: string, props: BucketSecurityMonitorProps = {}) {
+    super(scope, id);
+    this.allBuckets = props.allBuckets ?? false;
+    this.dataEvents = props.dataEvents ?? cloudtrail.ReadWriteType.WRITE_ONLY;
+    if (!Object.values(cloudtrail.ReadWriteType).includes(this.dataEvents)) {
+      invalidProp(this, 'dataEvents', this.dataEvents, 'is not a ReadWriteType', 'Use ReadWriteType.WRITE_ONLY (the default), READ_ONLY, ALL or NONE.');
+    }
+    if (this.dataEvents === cloudtrail.ReadWriteType.NONE || this.dataEvents === cloudtrail.ReadWriteType.READ_ONLY) {
+      Annotations.of(this).addWarningV2('cdk-secure-bucket:BucketSecurityMonitor.noObjectAclAlerts',
+        `dataEvents is ${this.dataEvents}: object ACL changes (PutObjectAcl, a write data event) are not logged by this monitor, so they raise no alert. Use ReadWriteType.WRITE_ONLY (the default) or ALL, or log them with another trail.`);
+    }
+    const emails = props.alertEmails ?? [];
+    checkEmails(this.node.path, emails);
+
+    if (props.trail) {
+      this.trailArn = props.trail.trailArn;
+      this.trailBucketName = this.useExistingTrail(props.trail);
+    } else {
+      const trail = createMonitorTrail(this, () => this.renderEventSelectors());
+      this.trailArn = trail.trailArn;
+      this.trailBucket = trail.bucket;
+      this.trailBucketName = trail.bucket.bucketName;
+    }
+
+    const alerts = createAlertTopic(this, emails);
+    this.topic = alerts.topic;
+    this.topicKey = alerts.key;
+    this.rules = [
+      createAlertRule(this, 'BucketChanges',
+        'S3 bucket created, deleted, or its policy, ACL, public access block, encryption, versioning, lifecycle, logging, ownership or replication changed',
+        () => bucketChangePattern(this.allBuckets ? undefined : this.monitored.map(b => b.bucketName)), this.topic),
+      createAlertRule(this, 'AccountPublicAccessBlockChanges',
+        'S3 account-level public access block put or deleted', () => accountChangePattern(), this.topic),
+    ];
+    allowRulesToPublish(this.topic, this.rules);
+
+    const remediation = props.remediation ?? RemediationMode.NONE;
+    if (!Object.values(RemediationMode).includes(remediation)) {
+      invalidProp(this, 'remediation', remediation, 'is not a RemediationMode', 'Use RemediationMode.NONE, MANUAL or AUTOMATIC.');
+    }
+    if (!props.configRules) {
+      if (remediation !== RemediationMode.NONE) {
+        invalidProp(this, 'remediation', remediation, 'needs configRules: true: remediation acts on what the AWS Config rules find',
+          'Set configRules: true, or remove remediation.');
+      }
+      if (props.configRecorder) {
+        invalidProp(this, 'configRecorder', true, 'needs configRules: true: the recorder only serves the Config rules', 'Set configRules: true, or remove configRecorder.');
+      }
+      if (props.policyGrantees) {
+        invalidProp(this, 'policyGrantees', props.policyGrantees, 'needs configRules: true: it configures a Config rule', 'Set configRules: true, or remove policyGrantees.');
+      }
+    } else {
+      this.detective = new DetectiveControls(this, 'Config', {
+        allBuckets: this.allBuckets,
+        remediation,
+        grantees: props.policyGrantees ?? {},
+        createRecorder: props.configRecorder ?? false,
+      });
+    }
+    this.configRules = this.detective?.rules ?? [];
+
+    for (const bucket of props.buckets ?? []) {
+      this.addBucket(bucket);
+    }
+    this.node.addValidation({
+      validate: () => (this.monitored.length === 0 && !this.allBuckets)
+        ? [`[${this.node.path}] 'buckets' is empty and 'allBuckets' is not true: the monitor would watch nothing. Give buckets (props or addBucket), or set allBuckets: true.`]
+        : [],
+    });
+  }
+
+  /** The monitored buckets. */
+  public get buckets(): s3.IBucket[] {
+    return [...this.monitored];
+  }
+
+  /**
+   * Adds a bucket to the monitored ones: its changes raise alerts and, unless `dataEvents` is
+   * `NONE`, its object-level calls are logged. Adding a bucket twice has no effect.
+   */
+  public addBucket(bucket: s3.IBucket): void {
+    if (this.monitored.includes(bucket)) { return; }
+    if (this.isTrailBucket(bucket)) {
+      invalidProp(this, 'buckets', bucket.node.path,
+        'holds the trail\'s own bucket: logging its data events would log every log file delivery, which is logged again, without end',
+        'Leave the trail bucket out, or set dataEvents: ReadWriteType.NONE.');
+    }
+    this.monitored.push(bucket);
+    this.detective?.addBucket(bucket);
+  }
+
+  private isTrailBucket(bucket: s3.IBucket): boolean {
+    if (this.dataEvents === cloudtrail.ReadWriteType.NONE || this.trailBucketName === undefined) { return false; }
+    if (bucket === this.trailBucket) { return true; }
+    const stack = Stack.of(this);
+    return JSON.stringify(stack.resolve(bucket.bucketName)) === JSON.stringify(stack.resolve(this.trailBucketName));
+  }
+
+  /**
+   * Advanced event selectors: all management events, and the chosen S3 data events of the
+   * monitored buckets only (never of the trail's bucket).
+   * https://docs.aws.amazon.com/awscloudtrail/latest/userguide/filtering-data-events.html
+   */
+  private renderEventSelectors(includeManagement: boolean = true): cloudtrail.CfnTrail.AdvancedEventSelectorProperty[] {
+    const selectors: cloudtrail.CfnTrail.AdvancedEventSelectorProperty[] = includeManagement
+      ? [{ name: 'Management events', fieldSelectors: [{ field: 'eventCategory', equalTo: ['Management'] }] }]
+      : [];
+    if (this.dataEvents !== cloudtrail.ReadWriteType.NONE && this.monitored.length > 0) {
+      const fieldSelectors: cloudtrail.CfnTrail.AdvancedFieldSelectorProperty[] = [
+        { field: 'eventCategory', equalTo: ['Data'] },
+        { field: 'resources.type', equalTo: ['AWS::S3::Object'] },
+        { field: 'resources.ARN', startsWith: this.monitored.map(b => `${b.bucketArn}/`) },
+      ];
+      if (this.dataEvents !== cloudtrail.ReadWriteType.ALL) {
+        fieldSelectors.push({ field: 'readOnly', equalTo: [this.dataEvents === cloudtrail.ReadWriteType.READ_ONLY ? 'true' : 'false'] });
+      }
+      selectors.push({ name: 'S3 data events of the monitored buckets', fieldSelectors });
+    }
+    return selectors;
+  }
+
+  /** Gives an existing trail the data event selectors; returns the name of its bucket. */
+  private useExistingTrail(trail: cloudtrail.Trail): string | undefined {
+    const cfn = trail.node.defaultChild;
+    const bucketName = cfn instanceof cloudtrail.CfnTrail ? cfn.s3BucketName : undefined;
+    if (this.dataEvents === cloudtrail.ReadWriteType.NONE) { return bucketName; }
+    const cannot = (why: string): never => invalidProp(this, 'trail', trail.node.path,
+      `cannot be given data event selectors from this stack: ${why}`,
+      'Pass a trail defined in this stack without basic event selectors, or set dataEvents: ReadWriteType.NONE and select the data events on that trail yourself.');
+    if (!(cfn instanceof cloudtrail.CfnTrail)) {
+      cannot('it is not a trail defined in this app');
+    }
+    const trailCfn = cfn as cloudtrail.CfnTrail;
+    if (Stack.of(trail) !== Stack.of(this)) {
+      cannot(`it is in stack ${Stack.of(trail).node.path}, not in ${Stack.of(this).node.path}`);
+    }
+    const basic = () => {
+      const resolved = Stack.of(trail).resolve(trailCfn.eventSelectors);
+      return Array.isArray(resolved) && resolved.length > 0;
+    };
+    if (basic()) {
+      cannot('it uses basic event selectors, and CloudTrail does not combine them with advanced event selectors');
+    }
+    const existing = trailCfn.advancedEventSelectors;
+    const hasOwn = existing !== undefined && !Token.isUnresolved(existing) && Array.isArray(existing) && existing.length > 0;
+    trailCfn.addPropertyDeletionOverride('EventSelectors');
+    const own = hasOwn ? existing as cloudtrail.CfnTrail.AdvancedEventSelectorProperty[] : [];
+    // Rendered at synth: buckets may still be added.
+    trailCfn.advancedEventSelectors = Lazy.any({ produce: () => [...own, ...this.renderEventSelectors(!hasOwn)] });
+    this.node.addValidation({
+      validate: () => basic() ? [`[${this.node.path}] 'trail' ${trail.node.path} gained basic event selectors after the monitor gave it advanced ones; CloudTrail does not combine them. Use advanced event selectors only.`] : [],
+    });
+    return bucketName;
+  }
+
+}

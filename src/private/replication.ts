@@ -1,0 +1,387 @@
+import { Annotations, Arn, ArnFormat, Aws, Lazy, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct, IConstruct } from 'constructs';
+import { invalidProp } from './errors';
+import { addBucketServiceRole } from './restrictions';
+import { literalBucketName } from './validate';
+import type { ReplicationDestinationKeyPolicyOptions, ReplicationDestinationOptions, ReplicationDestinationPolicyOptions } from '../replication/replication-destination';
+
+/*
+ * Permissions follow the Amazon S3 User Guide:
+ * - "Setting up permissions for live replication" (role trust and access policy; destination bucket
+ *   policy for cross-account):
+ *   https://docs.aws.amazon.com/AmazonS3/latest/userguide/setting-repl-config-perm-overview.html
+ * - "Replicating encrypted objects" (SseKmsEncryptedObjects, ReplicaKmsKeyID; kms:Decrypt on the
+ *   source key and kms:Encrypt on the destination key, limited with kms:ViaService and
+ *   kms:EncryptionContext:aws:s3:arn; with an S3 Bucket Key the encryption context is the bucket ARN
+ *   and the key that encrypts replicas must also allow kms:Decrypt):
+ *   https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-config-for-kms-objects.html
+ * - "Changing the replica owner" (AccessControlTranslation, s3:ObjectOwnerOverrideToBucketOwner):
+ *   https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-change-owner.html
+ * - Object Lock replication needs s3:GetObjectRetention and s3:GetObjectLegalHold on the source:
+ *   https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock-managing.html
+ */
+
+/** Actions on the source bucket itself. */
+export const SOURCE_BUCKET_ACTIONS = ['s3:GetReplicationConfiguration', 's3:ListBucket'];
+/** Actions on the source objects. */
+export const SOURCE_OBJECT_ACTIONS = ['s3:GetObjectVersionForReplication', 's3:GetObjectVersionAcl', 's3:GetObjectVersionTagging'];
+/** Extra actions on the source objects when the source has Object Lock. */
+export const SOURCE_OBJECT_LOCK_ACTIONS = ['s3:GetObjectRetention', 's3:GetObjectLegalHold'];
+
+/** Actions on the destination objects. */
+export function destinationObjectActions(deleteMarkers: boolean, crossAccount: boolean): string[] {
+  return [
+    's3:ReplicateObject',
+    ...(deleteMarkers ? ['s3:ReplicateDelete'] : []),
+    's3:ReplicateTags',
+    ...(crossAccount ? ['s3:ObjectOwnerOverrideToBucketOwner'] : []),
+  ];
+}
+
+/** Every replication action a destination can receive (denied to all but the replication roles). */
+export const ALL_REPLICATE_ACTIONS = ['s3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags', 's3:ObjectOwnerOverrideToBucketOwner'];
+
+/** KMS actions on the key that encrypts replicas (Decrypt: the S3 Bucket Key integrity check). */
+export const DESTINATION_KEY_ACTIONS = ['kms:Encrypt', 'kms:Decrypt'];
+
+/** `s3.<region>.<url suffix>`, the value of `kms:ViaService` for S3 in a region. */
+function s3ViaService(region: string): string {
+  return `s3.${region}.${Aws.URL_SUFFIX}`;
+}
+
+/** The KMS conditions that tie a key use to S3 in one region and one bucket (object or S3 Bucket Key context). */
+function kmsConditions(region: string, bucketArn: string | undefined): Record<string, Record<string, unknown>> {
+  return {
+    StringLike: {
+      'kms:ViaService': s3ViaService(region),
+      ...(bucketArn !== undefined ? { 'kms:EncryptionContext:aws:s3:arn': [bucketArn, `${bucketArn}/*`] } : {}),
+    },
+  };
+}
+
+/** Bucket-policy statements a destination needs so that one replication role may write replicas. */
+export function destinationBucketStatements(options: ReplicationDestinationPolicyOptions, sid: string,
+  crossAccount: boolean = true): iam.PolicyStatement[] {
+  return [
+    new iam.PolicyStatement({
+      sid,
+      effect: iam.Effect.ALLOW,
+      principals: [new iam.AccountPrincipal(options.sourceAccount)],
+      actions: destinationObjectActions(options.deleteMarkerReplication ?? false, crossAccount),
+      resources: [`${options.destinationBucketArn}/*`],
+      conditions: { ArnEquals: { 'aws:PrincipalArn': options.replicationRoleArn } },
+    }),
+  ];
+}
+
+/** The Deny that keeps everyone but the listed replication roles from writing replicas. */
+export function denyOtherReplicators(objectsArn: string, roleArns: () => string[]): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'DenyReplicationExceptReplicationRoles',
+    effect: iam.Effect.DENY,
+    principals: [new iam.AnyPrincipal()],
+    actions: ALL_REPLICATE_ACTIONS,
+    resources: [objectsArn],
+    conditions: { ArnNotEquals: { 'aws:PrincipalArn': Lazy.list({ produce: roleArns }) } },
+  });
+}
+
+/**
+ * Key-policy statement letting one replication role encrypt replicas with the destination key.
+ * Without a bucket ARN (a key policy cannot name the bucket the key encrypts without a dependency
+ * cycle), the encryption-context condition stays in the role's own policy only.
+ */
+export function destinationKeyStatement(options: Omit<ReplicationDestinationKeyPolicyOptions, 'destinationBucketArn'> & { destinationBucketArn?: string },
+  sid: string): iam.PolicyStatement {
+  const conditions = kmsConditions(options.destinationRegion, options.destinationBucketArn);
+  return new iam.PolicyStatement({
+    sid,
+    effect: iam.Effect.ALLOW,
+    principals: [new iam.AccountPrincipal(options.sourceAccount)],
+    actions: DESTINATION_KEY_ACTIONS,
+    resources: ['*'],
+    conditions: { ...conditions, ArnEquals: { 'aws:PrincipalArn': options.replicationRoleArn } },
+  });
+}
+
+/** The source bucket, as the replication manager sees it. */
+export type ReplicationSource = s3.IBucket & Construct & { readonly key: kms.IKey };
+
+interface ResolvedDestination {
+  readonly options: ReplicationDestinationOptions;
+  readonly key: kms.IKey;
+  readonly account: string | undefined;
+  readonly crossAccount: boolean;
+  readonly priority: number;
+  readonly ruleId: string;
+}
+
+interface DestinationWiring {
+  readonly roleArns: string[];
+  statements: number;
+}
+const WIRED_DESTINATIONS = new WeakMap<IConstruct, DestinationWiring>();
+
+const KEY_ARN = /^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
+const ACCOUNT = /^\d{12}$/;
+
+/**
+ * Builds the replication configuration and the least-privilege replication role of one source bucket.
+ *
+ * | destination                          | destination policies                          |
+ * |--------------------------------------|-----------------------------------------------|
+ * | SecureBucket, same stack and account | bucket policy, key policy and restrictions updated here |
+ * | anything else                        | the owner adds `replicationDestinationStatements` and `replicationDestinationKeyStatement` |
+ */
+export class ReplicationManager {
+  public readonly role: iam.Role;
+  private readonly document = new iam.PolicyDocument({ minimize: false });
+  private readonly destinations: ResolvedDestination[] = [];
+  private readonly policy: iam.ManagedPolicy;
+
+  constructor(private readonly source: ReplicationSource, private readonly objectLock: boolean, roleName?: string) {
+    this.role = new iam.Role(source, 'ReplicationRole', {
+      roleName,
+      assumedBy: new iam.ServicePrincipal('s3.amazonaws.com'),
+      description: `Replicates ${source.node.path} (least privilege, created by SecureBucket)`,
+    });
+    this.policy = new iam.ManagedPolicy(this.role, 'Policy', { document: this.document, roles: [this.role] });
+    addBucketServiceRole(source, this.role.roleArn);
+
+    const sourceArn = source.bucketArn;
+    this.acknowledgeObjectWildcard(`${sourceArn}/*`);
+    this.document.addStatements(
+      new iam.PolicyStatement({ sid: 'SourceBucket', actions: SOURCE_BUCKET_ACTIONS, resources: [sourceArn] }),
+      new iam.PolicyStatement({
+        sid: 'SourceObjects',
+        actions: [...SOURCE_OBJECT_ACTIONS, ...(objectLock ? SOURCE_OBJECT_LOCK_ACTIONS : [])],
+        resources: [`${sourceArn}/*`],
+      }),
+      new iam.PolicyStatement({
+        sid: 'DecryptSource',
+        actions: ['kms:Decrypt'],
+        resources: [source.key.keyArn],
+        conditions: kmsConditions(source.env.region, sourceArn),
+      }),
+    );
+
+    const cfn = source.node.defaultChild as s3.CfnBucket;
+    cfn.replicationConfiguration = {
+      role: this.role.roleArn,
+      rules: Lazy.any({ produce: () => this.destinations.map(d => this.renderRule(d)) }) as any,
+    };
+  }
+
+  public add(options: ReplicationDestinationOptions): void {
+    const resolved = this.resolve(options);
+    this.destinations.push(resolved);
+    const n = this.destinations.length;
+    const dest = options.destination;
+    const crossAccount = resolved.crossAccount;
+    const region = dest.env.region;
+    const destArn = this.arnOf(dest);
+    this.acknowledgeObjectWildcard(`${destArn}/*`);
+
+    this.document.addStatements(
+      new iam.PolicyStatement({
+        sid: `ReplicateTo${n}`,
+        actions: destinationObjectActions(options.deleteMarkerReplication ?? false, crossAccount),
+        resources: [`${destArn}/*`],
+      }),
+      new iam.PolicyStatement({
+        sid: `EncryptReplicas${n}`,
+        actions: DESTINATION_KEY_ACTIONS,
+        resources: [resolved.key.keyArn],
+        conditions: kmsConditions(region, destArn),
+      }),
+    );
+
+    if (isSecureBucket(dest) && !crossAccount && Stack.of(dest) === Stack.of(this.source)) {
+      this.wireDestination(dest, resolved);
+    } else if (isSecureBucket(dest)) {
+      Annotations.of(this.source).addWarningV2('cdk-secure-bucket:SecureBucket.replicationDestinationNotWired',
+        `The replication destination ${dest.node.path} is a SecureBucket in ${crossAccount ? 'another account' : 'another stack'}: its bucket policy, `
+        + 'key policy and access restrictions are not changed from here. Add SecureBucket.replicationDestinationStatements(...) and '
+        + 'SecureBucket.replicationDestinationKeyStatement(...) to it, and the replication role to the exemptPrincipalArns of its restrictions.');
+    }
+  }
+
+  /**
+   * cdk-nag's AwsSolutions-IAM5 flags `bucket/*` resources one by one (`AwsSolutions-IAM5[Resource::<Id.Arn>/*]`):
+   * acknowledge exactly the object wildcard of each bucket replication needs, on the role's policy only.
+   */
+  private acknowledgeObjectWildcard(objectsArn: string): void {
+    const rendered = nagResourceString(Stack.of(this.source).resolve(objectsArn));
+    if (rendered === undefined) { return; }
+    Validations.of(this.policy.node.defaultChild!).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${rendered}]`,
+      reason: 'Replication reads (source) or writes (destination) every object version of this bucket, so S3 needs its object-level '
+        + 'replication actions on bucket/*; no other action is granted on it.',
+    });
+  }
+
+  /**
+   * The ARN of a bucket as the role's policy names it: a bucket of another stack with a literal name
+   * is named literally (no cross-stack export for the policy, and cdk-nag's findings can be matched).
+   */
+  private arnOf(bucket: s3.IBucket): string {
+    const name = literalBucketName(bucket);
+    if (Stack.of(bucket) !== Stack.of(this.source) && name !== undefined) {
+      return `arn:${Aws.PARTITION}:s3:::${name}`;
+    }
+    return bucket.bucketArn;
+  }
+
+  /** The same-app destination grants the role, exempts it from restrictions, and denies other replicators. */
+  private wireDestination(dest: s3.IBucket & IConstruct, resolved: ResolvedDestination): void {
+    let wiring = WIRED_DESTINATIONS.get(dest);
+    if (!wiring) {
+      wiring = { roleArns: [], statements: 0 };
+      WIRED_DESTINATIONS.set(dest, wiring);
+      const roles = wiring.roleArns;
+      dest.addToResourcePolicy(denyOtherReplicators(dest.arnForObjects('*'), () => roles));
+    }
+    wiring.roleArns.push(this.role.roleArn);
+    const index = ++wiring.statements;
+    const account = Stack.of(this.source).account;
+    for (const statement of destinationBucketStatements({
+      destinationBucketArn: dest.bucketArn,
+      sourceAccount: account,
+      replicationRoleArn: this.role.roleArn,
+      deleteMarkerReplication: resolved.options.deleteMarkerReplication,
+    }, `AllowReplicationFromSource${index}`, false)) {
+      dest.addToResourcePolicy(statement);
+    }
+    const name = literalBucketName(dest);
+    resolved.key.addToResourcePolicy(destinationKeyStatement({
+      destinationBucketArn: name !== undefined ? `arn:${Aws.PARTITION}:s3:::${name}` : undefined,
+      destinationRegion: dest.env.region,
+      sourceAccount: account,
+      replicationRoleArn: this.role.roleArn,
+    }, `AllowReplicaEncryption${index}`));
+    addBucketServiceRole(dest, this.role.roleArn);
+  }
+
+  private resolve(options: ReplicationDestinationOptions): ResolvedDestination {
+    const source = this.source;
+    const fail = (prop: string, value: unknown, reason: string, fix: string): never =>
+      invalidProp(source, `replication.${prop}`, value, reason, fix);
+    const dest = options.destination;
+
+    const sourceName = literalBucketName(source);
+    if ((dest as IConstruct) === source || (sourceName !== undefined && literalBucketName(dest) === sourceName)) {
+      fail('destination', dest.node.path, 'is the bucket itself: a bucket cannot replicate to itself', 'Replicate to a second bucket, ideally in another region or account.');
+    }
+    if (this.destinations.some(d => d.options.destination === dest)) {
+      fail('destination', dest.node.path, 'is already a replication destination of this bucket', 'Add each destination once.');
+    }
+
+    const cfn = dest.node.defaultChild;
+    if (cfn instanceof s3.CfnBucket) {
+      const stack = Stack.of(cfn);
+      const versioning = stack.resolve(cfn.versioningConfiguration);
+      if (versioning?.status !== 'Enabled') {
+        fail('destination', dest.node.path, 'is not versioned: S3 replicates only into a bucket with versioning Enabled',
+          'Use a SecureBucket (always versioned) or set versioned: true on the destination.');
+      }
+      if (this.objectLock && stack.resolve(cfn.objectLockEnabled) !== true) {
+        fail('destination', dest.node.path, 'has no Object Lock, but the source has: S3 replicates Object Lock buckets only into Object Lock buckets',
+          'Give the destination Object Lock as well (SecureBucket objectLock).');
+      }
+    }
+
+    const key = options.destinationKey ?? dest.encryptionKey;
+    if (key === undefined) {
+      fail('destinationKey', undefined, `is required: the destination ${dest.node.path} has no known KMS key to encrypt the replicas with`,
+        'Pass the customer-managed KMS key of the destination (a key ARN in the destination\'s region), e.g. kms.Key.fromKeyArn(...).');
+    }
+    const aliasName = (key as any).aliasName;
+    if (typeof aliasName === 'string' && !Token.isUnresolved(aliasName)) {
+      fail('destinationKey', aliasName, aliasName.startsWith('alias/aws/')
+        ? 'is an AWS managed key: replicas must be encrypted with a customer-managed key whose policy you control'
+        : 'is an alias: S3 resolves an alias in the requester\'s account, so replicas could be encrypted with the wrong key',
+      'Pass the customer-managed key itself (kms.Key.fromKeyArn with a key/... ARN).');
+    }
+    const keyArn = key!.keyArn;
+    if (!Token.isUnresolved(keyArn) && !KEY_ARN.test(keyArn)) {
+      fail('destinationKey', keyArn, keyArn.includes(':alias/aws/')
+        ? 'is an AWS managed key: replicas must be encrypted with a customer-managed key whose policy you control'
+        : 'is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>); aliases are resolved in the requester\'s account',
+      'Pass the customer-managed key of the destination with its key ARN.');
+    }
+
+    const sourceAccount = Stack.of(source).account;
+    const known = (v: string | undefined): v is string => v !== undefined && !Token.isUnresolved(v);
+    if (options.destinationAccount !== undefined && known(options.destinationAccount) && !ACCOUNT.test(options.destinationAccount)) {
+      fail('destinationAccount', options.destinationAccount, 'is not a 12-digit AWS account id', 'Pass the account id of the destination bucket.');
+    }
+    const account = options.destinationAccount ?? (known(dest.env.account) ? dest.env.account : undefined);
+    const keyAccount = !Token.isUnresolved(keyArn) ? Arn.split(keyArn, ArnFormat.SLASH_RESOURCE_NAME).account : undefined;
+    if (options.destinationAccount === undefined && known(keyAccount) && known(sourceAccount) && keyAccount !== sourceAccount
+      && (account === undefined || account === sourceAccount)) {
+      fail('destinationAccount', undefined, `is required: the destination key is in account ${keyAccount}, not the source's account ${sourceAccount}`,
+        'Pass destinationAccount for cross-account replication, so replicas are owned by the destination account.');
+    }
+    // An explicit destinationAccount means cross-account unless it is known to be the source's account.
+    const crossAccount = options.destinationAccount !== undefined
+      ? !(known(options.destinationAccount) && known(sourceAccount) && options.destinationAccount === sourceAccount)
+      : known(account) && known(sourceAccount) && account !== sourceAccount;
+
+    const priority = options.priority ?? this.destinations.length + 1;
+    if (!Token.isUnresolved(priority) && (!Number.isInteger(priority) || priority < 0)) {
+      fail('priority', priority, 'must be a whole number, 0 or more', 'Use 1, 2, ...');
+    }
+    if (this.destinations.some(d => d.priority === priority)) {
+      fail('priority', priority, 'is already the priority of another replication rule of this bucket', 'Give each destination its own priority.');
+    }
+    const ruleId = options.ruleId ?? `ReplicateTo${this.destinations.length + 1}`;
+    if (this.destinations.some(d => d.ruleId === ruleId)) {
+      fail('ruleId', ruleId, 'is already the id of another replication rule of this bucket', 'Give each destination its own ruleId.');
+    }
+    return { options, key: key!, account, crossAccount, priority, ruleId };
+  }
+
+  private renderRule(d: ResolvedDestination): s3.CfnBucket.ReplicationRuleProperty {
+    const o = d.options;
+    const rtc = o.replicationTime === true;
+    return {
+      id: d.ruleId,
+      priority: d.priority,
+      status: 'Enabled',
+      filter: { prefix: o.prefix ?? '' },
+      deleteMarkerReplication: { status: o.deleteMarkerReplication ? 'Enabled' : 'Disabled' },
+      sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: 'Enabled' } },
+      destination: {
+        bucket: o.destination.bucketArn,
+        account: d.crossAccount ? d.account : undefined,
+        accessControlTranslation: d.crossAccount ? { owner: 'Destination' } : undefined,
+        encryptionConfiguration: { replicaKmsKeyId: d.key.keyArn },
+        storageClass: o.storageClass?.toString(),
+        replicationTime: rtc ? { status: 'Enabled', time: { minutes: 15 } } : undefined,
+        metrics: rtc ? { status: 'Enabled', eventThreshold: { minutes: 15 } } : undefined,
+      },
+    };
+  }
+}
+
+/** A resolved resource as cdk-nag renders it in finding ids: `<LogicalId.Arn>/*`, or the literal ARN. */
+function nagResourceString(value: unknown): string | undefined {
+  if (typeof value === 'string') { return value; }
+  if (value && typeof value === 'object') {
+    const v = value as Record<string, any>;
+    if (Array.isArray(v['Fn::GetAtt'])) { return `<${v['Fn::GetAtt'].join('.')}>`; }
+    if (typeof v.Ref === 'string') { return `<${v.Ref}>`; }
+    if (Array.isArray(v['Fn::Join'])) {
+      const parts = (v['Fn::Join'][1] as unknown[]).map(nagResourceString);
+      return parts.every(p => p !== undefined) ? parts.join(v['Fn::Join'][0]) : undefined;
+    }
+  }
+  return undefined;
+}
+
+function isSecureBucket(x: unknown): x is s3.IBucket & IConstruct {
+  return typeof x === 'object' && x !== null && Symbol.for('cdk-secure-bucket.SecureBucket') in x;
+}

@@ -1,0 +1,132 @@
+import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { Template } from 'aws-cdk-lib/assertions';
+import { ACCOUNT, logicalIdOf, monitorStack, REGION } from './util';
+import { BucketSecurityMonitor, SecureBucket } from '../../src';
+import { BucketPolicyEvaluator, keyArnFor, resolveIntrinsics } from '../util/policy-eval';
+
+const OTHER_ACCOUNT = '222222222222';
+
+function synth() {
+  const { stack } = monitorStack();
+  new BucketSecurityMonitor(stack, 'Monitor', { buckets: [new SecureBucket(stack, 'Data')], alertEmails: ['security@example.com'] });
+  const template = Template.fromStack(stack).toJSON();
+  const trail = Object.values<any>(template.Resources).find(r => r.Type === 'AWS::CloudTrail::Trail');
+  const trailArn = `arn:aws:cloudtrail:${REGION}:${ACCOUNT}:trail/${trail.Properties.TrailName}`;
+  return { template, trailArn };
+}
+
+describe('BucketSecurityMonitor trail bucket policy (evaluated)', () => {
+  const { template, trailArn } = synth();
+  const bucketLogicalId = logicalIdOf(template, 'AWS::S3::Bucket', 'MonitorTrailBucket');
+  const evaluator = BucketPolicyEvaluator.fromTemplate(template, { bucketLogicalId });
+  const keyArn = keyArnFor(logicalIdOf(template, 'AWS::KMS::Key', 'MonitorTrailKey'));
+  const logKey = `AWSLogs/${ACCOUNT}/CloudTrail/${REGION}/2026/11/27/${ACCOUNT}_CloudTrail_${REGION}_20261127T0900Z_abc.json.gz`;
+  const cloudTrailWrite = (sourceArn: string | undefined, extra: Record<string, string | undefined> = {}) => ({
+    principal: 'cloudtrail.amazonaws.com',
+    action: 's3:PutObject',
+    objectKey: logKey,
+    context: {
+      'aws:SourceArn': sourceArn,
+      'aws:SourceAccount': ACCOUNT,
+      's3:x-amz-acl': 'bucket-owner-full-control',
+      's3:x-amz-server-side-encryption': 'aws:kms',
+      's3:x-amz-server-side-encryption-aws-kms-key-id': keyArn,
+      ...extra,
+    },
+  });
+
+  test('CloudTrail may write log files for this trail, encrypted with the trail key', async () => {
+    expect(await evaluator.evaluate(cloudTrailWrite(trailArn))).toBe('Allowed');
+  });
+
+  test('CloudTrail may check the bucket ACL for this trail', async () => {
+    expect(await evaluator.evaluate({ principal: 'cloudtrail.amazonaws.com', action: 's3:GetBucketAcl', resource: 'bucket', context: { 'aws:SourceArn': trailArn } })).toBe('Allowed');
+  });
+
+  test('fails for another trail, in this account or another', async () => {
+    expect(await evaluator.evaluate(cloudTrailWrite(`arn:aws:cloudtrail:${REGION}:${ACCOUNT}:trail/other`))).toBe('ImplicitlyDenied');
+    expect(await evaluator.evaluate(cloudTrailWrite(`arn:aws:cloudtrail:${REGION}:${OTHER_ACCOUNT}:trail/${trailArn.split('/')[1]}`, { 'aws:SourceAccount': OTHER_ACCOUNT }))).toBe('ImplicitlyDenied');
+    expect(await evaluator.evaluate({ principal: 'cloudtrail.amazonaws.com', action: 's3:GetBucketAcl', resource: 'bucket', context: { 'aws:SourceArn': undefined } })).toBe('ImplicitlyDenied');
+  });
+
+  test('fails without the SourceArn, outside AWSLogs/<account>/, or with another key', async () => {
+    expect(await evaluator.evaluate(cloudTrailWrite(undefined))).toBe('ImplicitlyDenied');
+    expect(await evaluator.evaluate({ ...cloudTrailWrite(trailArn), objectKey: `AWSLogs/${OTHER_ACCOUNT}/x.json.gz` })).toBe('ImplicitlyDenied');
+    expect(await evaluator.evaluate(cloudTrailWrite(trailArn, { 's3:x-amz-server-side-encryption-aws-kms-key-id': keyArnFor('SomeOtherKey') }))).toBe('ExplicitlyDenied');
+  });
+
+  test('another account may neither write nor read, even with an identity policy allowing s3:*', async () => {
+    const attacker = `arn:aws:iam::${OTHER_ACCOUNT}:role/Attacker`;
+    expect(await evaluator.evaluate({ principal: attacker, action: 's3:PutObject', objectKey: logKey })).toBe('ImplicitlyDenied');
+    expect(await evaluator.evaluate({ principal: attacker, action: 's3:GetObject', objectKey: logKey })).toBe('ImplicitlyDenied');
+  });
+
+  test('plain HTTP is denied even for CloudTrail', async () => {
+    expect(await evaluator.evaluate(cloudTrailWrite(trailArn, { 'aws:SecureTransport': 'false' }))).toBe('ExplicitlyDenied');
+  });
+});
+
+/**
+ * The SNS topic policy, evaluated. The policy-eval resolver knows buckets, keys and roles; the topic
+ * (`Ref` = its ARN) and the rules (`Fn::GetAtt Arn`) are substituted here first.
+ */
+describe('BucketSecurityMonitor topic policy (evaluated)', () => {
+  const { template } = synth();
+  const topicId = logicalIdOf(template, 'AWS::SNS::Topic', 'MonitorAlerts');
+  const topicArn = `arn:aws:sns:${REGION}:${ACCOUNT}:${template.Resources[topicId].Properties.TopicName}`;
+  const ruleArn = (id: string) => `arn:aws:events:${REGION}:${ACCOUNT}:rule/${id}`;
+  const ruleIds = Object.entries<any>(template.Resources).filter(([, r]) => r.Type === 'AWS::Events::Rule').map(([id]) => id);
+  const substitute = (node: any): any => {
+    if (Array.isArray(node)) { return node.map(substitute); }
+    if (node && typeof node === 'object') {
+      if (node.Ref === topicId) { return topicArn; }
+      if (Array.isArray(node['Fn::GetAtt']) && ruleIds.includes(node['Fn::GetAtt'][0]) && node['Fn::GetAtt'][1] === 'Arn') {
+        return ruleArn(node['Fn::GetAtt'][0]);
+      }
+      return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, substitute(v)]));
+    }
+    return node;
+  };
+  const policy = Object.values<any>(template.Resources).find(r => r.Type === 'AWS::SNS::TopicPolicy');
+  const document = resolveIntrinsics(template, substitute(policy.Properties.PolicyDocument)) as Record<string, unknown>;
+
+  async function publish(principal: string, context: Record<string, string>, identityAllows = false): Promise<string> {
+    const result = await runSimulation({
+      request: {
+        principal,
+        action: 'sns:Publish',
+        resource: { resource: topicArn, accountId: ACCOUNT },
+        contextVariables: { 'aws:SecureTransport': 'true', ...context },
+      },
+      identityPolicies: identityAllows ? [{ name: 'allow', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sns:Publish', Resource: '*' }] } }] : [],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      resourcePolicy: document,
+    }, {});
+    if (result.resultType === 'error') { throw new Error(JSON.stringify(result.errors)); }
+    return result.overallResult;
+  }
+  const events = (sourceArn: string, extra: Record<string, string> = {}) =>
+    publish('events.amazonaws.com', { 'aws:SourceArn': sourceArn, 'aws:SourceAccount': ACCOUNT, 'aws:PrincipalIsAWSService': 'true', 'aws:PrincipalServiceName': 'events.amazonaws.com', ...extra });
+
+  test('has two rules, and EventBridge may publish for each of them', async () => {
+    expect(ruleIds).toHaveLength(2);
+    for (const id of ruleIds) {
+      expect(await events(ruleArn(id))).toBe('Allowed');
+    }
+  });
+
+  test('fails for any other rule, in this account or another', async () => {
+    expect(await events(ruleArn('SomeOtherRule'))).toBe('ImplicitlyDenied');
+    expect(await events(`arn:aws:events:${REGION}:${OTHER_ACCOUNT}:rule/${ruleIds[0]}`, { 'aws:SourceAccount': OTHER_ACCOUNT })).toBe('ImplicitlyDenied');
+  });
+
+  test('fails for another account, even with an identity policy allowing sns:Publish', async () => {
+    const attacker = `arn:aws:iam::${OTHER_ACCOUNT}:role/Attacker`;
+    expect(await publish(attacker, { 'aws:PrincipalAccount': OTHER_ACCOUNT, 'aws:PrincipalArn': attacker }, true)).toBe('ImplicitlyDenied');
+  });
+
+  test('fails without TLS, even for the rules', async () => {
+    expect(await events(ruleArn(ruleIds[0]), { 'aws:SecureTransport': 'false' })).toBe('ExplicitlyDenied');
+  });
+});
