@@ -1,6 +1,7 @@
-import { Annotations, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { acknowledgeRules } from './private/acknowledge';
 import { futurePath, invalidProp } from './private/errors';
 import { logDeliveryStatement, logSourceArn } from './private/statements';
 
@@ -125,14 +126,14 @@ export class AccessLogsBucket extends s3.Bucket {
     const loop = 'This bucket is the server access log target. Logging it to itself would loop, and a second log bucket would only move the problem.';
     const sseS3 = 'AWS does not support SSE-KMS default encryption on a server access log target; SSE-S3 is the strongest encryption it allows.';
     const replication = 'Server access logs are an audit copy of requests, not primary data; replicate them with a replication rule if your retention policy asks for a second region.';
-    Validations.of(cfn).acknowledge(
+    acknowledgeRules(cfn, [
       { id: 'AwsSolutions-S1', reason: loop },
       ...['NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321'].flatMap(pack => [
         { id: `${pack}-S3BucketLoggingEnabled`, reason: loop },
         { id: `${pack}-S3DefaultEncryptionKMS`, reason: sseS3 },
         { id: `${pack}-S3BucketReplicationEnabled`, reason: replication },
       ]),
-    );
+    ]);
   }
 
   /**

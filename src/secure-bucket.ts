@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import { AccessRestriction } from './access/access-restriction';
 import { AccessLogsBucket } from './access-logs-bucket';
 import { IBucketMonitor } from './monitoring/bucket-monitor';
+import { acknowledgeRules } from './private/acknowledge';
 import { futurePath, invalidProp } from './private/errors';
 import { checkPolicySize } from './private/policy-size';
 import { destinationBucketStatements, destinationKeyStatement, denyOtherReplicators, ReplicationManager } from './private/replication';
@@ -491,11 +492,7 @@ export class SecureBucket extends s3.Bucket {
    */
   private acknowledgeOptionalControls(): void {
     const replication = 'Replication to a second bucket is an explicit disaster-recovery option, not a default: it needs a destination bucket and a second key. Add one with a replication rule.';
-    Validations.of(this.node.defaultChild!).acknowledge(
-      { id: 'NIST.800.53.R5-S3BucketReplicationEnabled', reason: replication },
-      { id: 'HIPAA.Security-S3BucketReplicationEnabled', reason: replication },
-      { id: 'PCI.DSS.321-S3BucketReplicationEnabled', reason: replication },
-    );
+    acknowledgeRules(this.node.defaultChild!, REPLICATION_RULES.map(id => ({ id, reason: replication })));
   }
 }
 
