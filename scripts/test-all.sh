@@ -49,6 +49,7 @@ run_checkers() {
 compile() { npx projen compile && npx projen post-compile; }
 step "jsii compile, README examples compiled by jsii-rosetta (strict), API.md generated" compile
 step "API.md matches the code" api_md_up_to_date
+step "type-check of the tests (ts-jest runs them without type-checking)" npx tsc --noEmit -p test/tsconfig.json
 step "jest and eslint" npx projen test
 step "example app synthesizes" npx projen example
 step "independent checkers on the example app (cdk-nag, Control Tower, checkov, cfn-lint)" run_checkers

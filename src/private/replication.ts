@@ -1,4 +1,5 @@
-import { Annotations, Arn, ArnFormat, Aws, Lazy, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as crypto from 'crypto';
+import { Annotations, Arn, ArnFormat, Aws, Lazy, Stack, Stage, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -125,6 +126,30 @@ interface DestinationWiring {
 }
 const WIRED_DESTINATIONS = new WeakMap<IConstruct, DestinationWiring>();
 
+/** The destinations each source replicates to (to refuse two buckets replicating to each other: a dependency cycle). */
+const REPLICATES_TO = new WeakMap<IConstruct, Set<IConstruct>>();
+
+/** The replication role as a destination sees it: its ARN and the account to delegate to. */
+interface RoleReference {
+  readonly arn: string;
+  readonly account: string;
+}
+
+/**
+ * The physical name given to a replication role whose ARN a destination in another stack names:
+ * `<source stack name>-<bucket id>` (only IAM name characters, at most 42 of them), then
+ * `-Replication-` and 8 hex characters of a hash of the stack name, the source's region and the
+ * bucket's construct path. At most 63 characters; the same on every synthesis.
+ */
+export function deterministicRoleName(source: IConstruct): string {
+  const stack = Stack.of(source);
+  const stackName = Token.isUnresolved(stack.stackName) ? stack.node.id : stack.stackName;
+  const region = Token.isUnresolved(stack.region) ? '' : stack.region;
+  const readable = `${stackName}-${source.node.id}`.replace(/[^\w+=,.@-]/g, '').slice(0, 42);
+  const hash = crypto.createHash('sha256').update(`${stackName}|${region}|${source.node.path}`).digest('hex').slice(0, 8);
+  return `${readable}-Replication-${hash}`;
+}
+
 const KEY_ARN = /^arn:aws[a-zA-Z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
 const ACCOUNT = /^\d{12}$/;
 
@@ -133,7 +158,8 @@ const ACCOUNT = /^\d{12}$/;
  *
  * | destination                          | destination policies                          |
  * |--------------------------------------|-----------------------------------------------|
- * | SecureBucket, same stack and account | bucket policy, key policy and restrictions updated here |
+ * | SecureBucket, same stack and account | bucket policy, key policy and restrictions updated here, for the role's GetAtt ARN |
+ * | SecureBucket, another stack of the same stage, same account | the same, for the role's literal ARN (the role gets a physical name); the source stack depends on the destination's |
  * | anything else                        | the owner adds `replicationDestinationStatements` and `replicationDestinationKeyStatement` |
  */
 export class ReplicationManager {
@@ -142,7 +168,7 @@ export class ReplicationManager {
   private readonly destinations: ResolvedDestination[] = [];
   private readonly policy: iam.ManagedPolicy;
 
-  constructor(private readonly source: ReplicationSource, private readonly objectLock: boolean, roleName?: string) {
+  constructor(private readonly source: ReplicationSource, private readonly objectLock: boolean, private roleName?: string) {
     this.role = new iam.Role(source, 'ReplicationRole', {
       roleName,
       assumedBy: new iam.ServicePrincipal('s3.amazonaws.com'),
@@ -178,6 +204,9 @@ export class ReplicationManager {
   public add(options: ReplicationDestinationOptions): void {
     const resolved = this.resolve(options);
     this.destinations.push(resolved);
+    const targets = REPLICATES_TO.get(this.source) ?? new Set<IConstruct>();
+    targets.add(options.destination);
+    REPLICATES_TO.set(this.source, targets);
     const n = this.destinations.length;
     const dest = options.destination;
     const crossAccount = resolved.crossAccount;
@@ -199,14 +228,42 @@ export class ReplicationManager {
       }),
     );
 
-    if (isSecureBucket(dest) && !crossAccount && Stack.of(dest) === Stack.of(this.source)) {
-      this.wireDestination(dest, resolved);
-    } else if (isSecureBucket(dest)) {
+    const sourceStack = Stack.of(this.source);
+    const destStack = Stack.of(dest);
+    if (isSecureBucket(dest) && !crossAccount && destStack === sourceStack) {
+      this.wireDestination(dest, resolved, { arn: this.role.roleArn, account: sourceStack.account });
+    } else if (isSecureBucket(dest) && !crossAccount && Stage.of(destStack) === Stage.of(sourceStack)) {
+      // Only the source stack refers to the destination's: the destination names the role by a literal ARN.
+      if (!isAncestor(destStack, sourceStack)) { // a nested stack is deployed within its parent
+        sourceStack.addStackDependency(destStack, `the replication of ${this.source.node.path} writes into ${dest.node.path}`);
+      }
+      this.wireDestination(dest, resolved, this.literalRoleReference(destStack));
+    } else {
+      const where = !isSecureBucket(dest) ? 'not a SecureBucket of this app'
+        : crossAccount ? 'a SecureBucket in another account' : 'a SecureBucket in another stage';
       Annotations.of(this.source).addWarningV2('cdk-secure-bucket:SecureBucket.replicationDestinationNotWired',
-        `The replication destination ${dest.node.path} is a SecureBucket in ${crossAccount ? 'another account' : 'another stack'}: its bucket policy, `
+        `The replication destination ${dest.node.path} is ${where}: its bucket policy, `
         + 'key policy and access restrictions are not changed from here. Add SecureBucket.replicationDestinationStatements(...) and '
         + 'SecureBucket.replicationDestinationKeyStatement(...) to it, and the replication role to the exemptPrincipalArns of its restrictions.');
     }
+  }
+
+  /**
+   * The role's ARN, written in the destination's stack without a reference to the source's stack:
+   * the role gets a physical name (`replicationRoleName`, or a deterministic one), in the source's
+   * account (the destination's when the accounts are not known: same-account replication).
+   */
+  private literalRoleReference(destStack: Stack): RoleReference {
+    if (this.roleName === undefined) {
+      this.roleName = deterministicRoleName(this.source);
+      (this.role.node.defaultChild as iam.CfnRole).roleName = this.roleName;
+    }
+    const sourceAccount = Stack.of(this.source).account;
+    const account = Token.isUnresolved(sourceAccount) ? destStack.account : sourceAccount;
+    return {
+      arn: destStack.formatArn({ service: 'iam', region: '', account, resource: 'role', resourceName: this.roleName }),
+      account,
+    };
   }
 
   /**
@@ -236,7 +293,7 @@ export class ReplicationManager {
   }
 
   /** The same-app destination grants the role, exempts it from restrictions, and denies other replicators. */
-  private wireDestination(dest: s3.IBucket & IConstruct, resolved: ResolvedDestination): void {
+  private wireDestination(dest: s3.IBucket & IConstruct, resolved: ResolvedDestination, role: RoleReference): void {
     let wiring = WIRED_DESTINATIONS.get(dest);
     if (!wiring) {
       wiring = { roleArns: [], statements: 0 };
@@ -244,13 +301,12 @@ export class ReplicationManager {
       const roles = wiring.roleArns;
       dest.addToResourcePolicy(denyOtherReplicators(dest.arnForObjects('*'), () => roles));
     }
-    wiring.roleArns.push(this.role.roleArn);
+    wiring.roleArns.push(role.arn);
     const index = ++wiring.statements;
-    const account = Stack.of(this.source).account;
     for (const statement of destinationBucketStatements({
       destinationBucketArn: dest.bucketArn,
-      sourceAccount: account,
-      replicationRoleArn: this.role.roleArn,
+      sourceAccount: role.account,
+      replicationRoleArn: role.arn,
       deleteMarkerReplication: resolved.options.deleteMarkerReplication,
     }, `AllowReplicationFromSource${index}`, false)) {
       dest.addToResourcePolicy(statement);
@@ -259,10 +315,10 @@ export class ReplicationManager {
     resolved.key.addToResourcePolicy(destinationKeyStatement({
       destinationBucketArn: name !== undefined ? `arn:${Aws.PARTITION}:s3:::${name}` : undefined,
       destinationRegion: dest.env.region,
-      sourceAccount: account,
-      replicationRoleArn: this.role.roleArn,
+      sourceAccount: role.account,
+      replicationRoleArn: role.arn,
     }, `AllowReplicaEncryption${index}`));
-    addBucketServiceRole(dest, this.role.roleArn);
+    addBucketServiceRole(dest, role.arn);
   }
 
   private resolve(options: ReplicationDestinationOptions): ResolvedDestination {
@@ -274,6 +330,15 @@ export class ReplicationManager {
     const sourceName = literalBucketName(source);
     if ((dest as IConstruct) === source || (sourceName !== undefined && literalBucketName(dest) === sourceName)) {
       fail('destination', dest.node.path, 'is the bucket itself: a bucket cannot replicate to itself', 'Replicate to a second bucket, ideally in another region or account.');
+    }
+    if (REPLICATES_TO.get(dest)?.has(source)) {
+      const sameStack = Stack.of(dest) === Stack.of(source);
+      fail('destination', dest.node.path, `already replicates to this bucket (${source.node.path}): `
+        + (sameStack
+          ? 'each bucket\'s replication configuration would refer to the other bucket, a circular dependency that CloudFormation cannot deploy'
+          : 'each stack would depend on the other (S3 needs the destination to exist when the replication is created), a cycle that CDK cannot deploy'),
+      `Replicate from ${source.node.path} to an imported reference of ${dest.node.path} instead (s3.Bucket.fromBucketName with its literal `
+        + 'bucketName, and destinationKey), and add SecureBucket.replicationDestinationStatements(...) and replicationDestinationKeyStatement(...) to it.');
     }
     if (this.destinations.some(d => d.options.destination === dest)) {
       fail('destination', dest.node.path, 'is already a replication destination of this bucket', 'Add each destination once.');
@@ -380,6 +445,14 @@ function nagResourceString(value: unknown): string | undefined {
     }
   }
   return undefined;
+}
+
+/** Whether `stack` is a parent (or grandparent...) of the nested stack `nested`. */
+function isAncestor(stack: Stack, nested: Stack): boolean {
+  for (let parent = nested.nestedStackParent; parent !== undefined; parent = parent.nestedStackParent) {
+    if (parent === stack) { return true; }
+  }
+  return false;
 }
 
 function isSecureBucket(x: unknown): x is s3.IBucket & IConstruct {

@@ -11,8 +11,10 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
  */
 export interface ReplicationDestinationOptions {
   /**
-   * The destination bucket. It must be versioned. When it is a `SecureBucket` of the same stack and
-   * account, its bucket policy, key policy and access restrictions are updated for the replication role.
+   * The destination bucket. It must be versioned. When it is a `SecureBucket` of the same account and
+   * of the same stack or another stack of the app, its bucket policy, key policy and access
+   * restrictions are updated for the replication role (in another stack, by the role's literal ARN,
+   * and the source's stack depends on the destination's).
    */
   readonly destination: s3.IBucket;
 

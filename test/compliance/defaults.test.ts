@@ -309,7 +309,8 @@ describe('SecureBucketDefaults', () => {
     test('an ACL that aws-cdk-lib sets after the mixin ran (server access log target in ACL mode) is respected', () => {
       const app = new App({ builtinCloudFormationValidation: false, context: { '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy': false } });
       const stack = newStack(app);
-      const logs = new s3.Bucket(stack, 'Logs').with(new SecureBucketDefaults());
+      const logs = new s3.Bucket(stack, 'Logs');
+      logs.with(new SecureBucketDefaults());
       expect(statuses(logs)['SB-S3-6']).toBe('pass');
 
       // aws-cdk-lib now gives the target a log-delivery ACL and ObjectWriter ownership.

@@ -72,7 +72,7 @@ describe('replicated buckets under more checkers', () => {
     const replica = new SecureBucket(stack, 'Replica', { objectLock: lock });
     const source = new SecureBucket(stack, 'Data', {
       objectLock: lock,
-      replication: { destination: replica, replicationTime: true, deleteMarkerReplication: true, storageClass: s3.StorageClass.STANDARD_IA, prefix: 'a/' },
+      replication: { destination: replica, replicationTime: true, deleteMarkerReplication: true, storageClass: s3.StorageClass.INFREQUENT_ACCESS, prefix: 'a/' },
     });
     source.addReplicationDestination({
       destination: s3.Bucket.fromBucketArn(stack, 'Dr', 'arn:aws:s3:::dr-replica'),

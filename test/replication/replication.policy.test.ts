@@ -110,7 +110,7 @@ describe('the replication role and the destination policy, evaluated', () => {
       resourceControlPolicies: [],
       resourcePolicy: resourcePolicy ? renamed(resourcePolicy) : undefined,
     }, {});
-    expect(result.resultType === 'error' ? [] : result.result?.ignoredContextKeys ?? []).toEqual([]);
+    expect(result.resultType === 'error' ? [] : (result as { result?: { ignoredContextKeys?: string[] } }).result?.ignoredContextKeys ?? []).toEqual([]);
     if (result.resultType === 'error') { throw new Error(JSON.stringify(result.errors)); }
     return result.overallResult;
   }
