@@ -5,7 +5,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { invalidProp } from '../private/errors';
-import { denyGrantsExceptForAwsServices } from '../private/statements';
+import { rotatedKey } from '../private/keys';
 
 /** What `createAlertTopic` built. */
 export interface AlertTopic {
@@ -46,12 +46,7 @@ export function createAlertTopic(scope: Construct, emails: string[]): AlertTopic
   const topicName = Names.uniqueResourceName(scope, { maxLength: 200, separator: '-' }) + '-Alerts';
   const topicArn = stack.formatArn({ service: 'sns', resource: topicName, arnFormat: ArnFormat.NO_RESOURCE_NAME });
 
-  const key = new kms.Key(scope, 'AlertKey', {
-    description: `Encrypts the alert topic of ${scope.node.path}`,
-    enableKeyRotation: true,
-    removalPolicy: RemovalPolicy.DESTROY,
-  });
-  key.addToResourcePolicy(denyGrantsExceptForAwsServices());
+  const key = rotatedKey(scope, 'AlertKey', `Encrypts the alert topic of ${scope.node.path}`, RemovalPolicy.DESTROY);
   key.addToResourcePolicy(new iam.PolicyStatement({
     sid: 'AllowEventBridgeToPublishToTheAlertTopic',
     principals: [new iam.ServicePrincipal('events.amazonaws.com')],

@@ -5,7 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { iam5ResourceFindingId } from './nag-ids';
-import { denyGrantsExceptForAwsServices } from '../private/statements';
+import { rotatedKey } from '../private/keys';
 import { SecureBucket } from '../secure-bucket';
 
 /** What `createMonitorTrail` built. */
@@ -37,12 +37,7 @@ export function createMonitorTrail(scope: Construct, selectors: () => cloudtrail
   const cloudTrail = new iam.ServicePrincipal('cloudtrail.amazonaws.com');
   const fromThisTrail = { StringEquals: { 'aws:SourceArn': trailArn } };
 
-  const key = new kms.Key(scope, 'TrailKey', {
-    description: `Encrypts the CloudTrail logs of ${scope.node.path}`,
-    enableKeyRotation: true,
-    removalPolicy: RemovalPolicy.RETAIN,
-  });
-  key.addToResourcePolicy(denyGrantsExceptForAwsServices());
+  const key = rotatedKey(scope, 'TrailKey', `Encrypts the CloudTrail logs of ${scope.node.path}`, RemovalPolicy.RETAIN);
   key.addToResourcePolicy(new iam.PolicyStatement({
     sid: 'AllowCloudTrailToEncryptLogs',
     principals: [cloudTrail],
