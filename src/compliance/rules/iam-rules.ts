@@ -74,12 +74,6 @@ export function holderAllowed(holder: PolicyHolder, allowList: string[]): 'yes' 
   return results.includes('yes') ? 'yes' : results.includes('unknown') ? 'unknown' : 'no';
 }
 
-/** Whether a principal ARN (whose account may be `*` when not known) surely matches an allow-list entry. */
-export function principalAllowed(principal: string, allowList: string[]): boolean {
-  const kind = /:(role|user|group)\//.exec(principal)?.[1] as PolicyHolder['kind'] | undefined;
-  return holderAllowed({ kind: kind ?? 'unknown', arn: principal, display: principal }, allowList) === 'yes';
-}
-
 function splitArn(arn: string): [string, string, string] {
   // arn:partition:iam::account:resource -> ['arn:aws:iam:', account, resource]
   const parts = arn.split(':');

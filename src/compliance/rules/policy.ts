@@ -152,11 +152,6 @@ export function sidOf(statement: any): string {
   return typeof statement?.Sid === 'string' ? statement.Sid : 'statement without Sid';
 }
 
-/** Whether a resource of the stack is of one of `types`. */
-export function isType(view: ResourceView | undefined, ...types: string[]): boolean {
-  return view !== undefined && types.includes(view.type);
-}
-
 /** The type `StackIndex` gives the views of the stack's CloudFormation parameters (not a resource type). */
 export const PARAMETER_TYPE = 'Parameter';
 
