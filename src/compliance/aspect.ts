@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Annotations, App, AspectPriority, Aspects, CfnResource, IAspect, Stage } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { StackIndex } from './context';
+import { RenderedFragment, StackIndex } from './context';
 import { acknowledgementOf, evaluateResource, EvaluationOptions, evaluationOptions, IndexCache, isJudged, Outcome } from './evaluation';
 import { renderReport, ReportBucket, ReportFinding, ReportModel } from './report';
 import { invalidProp } from '../private/errors';
@@ -111,9 +111,11 @@ export class SecureBucketAspect implements IAspect {
   }
 
   public visit(node: IConstruct): void {
-    if (!isJudged(node) || this.visited.has(node)) { return; }
-    this.visited.add(node);
+    if (!isJudged(node)) { return; }
     const run = AppRun.of(node, this.writeReport);
+    run.visiting();
+    if (this.visited.has(node)) { return; }
+    this.visited.add(node);
     run.excluded = { ...run.excluded, ...this.excluded };
     run.record(node, this.options, this.level);
   }
@@ -150,13 +152,30 @@ class AppRun {
   }
 
   public excluded: { [ruleId: string]: string } = {};
-  private readonly indexes = new IndexCache();
+  private readonly handOff = new RenderingHandOff();
+  private indexes = new IndexCache(this.handOff.offer);
   private writeReport = false;
   private readonly entries: Entry[] = [];
   private readonly raised = new Set<string>();
+  /** Whether a validation has run since the Aspect last visited: the next visit starts a new synthesis. */
+  private validated = false;
 
   private constructor(private readonly root: IConstruct) {
-    root.node.addValidation({ validate: () => { this.report(); return []; } });
+    root.node.addValidation({ validate: () => { this.validated = true; this.report(); return []; } });
+  }
+
+  /**
+   * Called on every visit of the Aspect. Aspects run at the start of each synthesis of the app, before
+   * validation, so a visit after a validation means a new synthesis (after a failed one, or a forced
+   * one): the tree may have changed since, so everything is judged again.
+   */
+  public visiting(): void {
+    if (!this.validated) { return; }
+    this.validated = false;
+    this.handOff.withdrawAll();
+    this.indexes = new IndexCache(this.handOff.offer);
+    this.raised.clear();
+    this.entries.forEach(entry => entry.outcomes = undefined);
   }
 
   public record(resource: CfnResource, options: EvaluationOptions, level: FindingLevel): void {
@@ -169,6 +188,7 @@ class AppRun {
 
   /** The outcomes of an entry, evaluated once, when first needed at validation. */
   private outcomesOf(entry: Entry): Outcome[] {
+    this.validated = true;
     entry.outcomes ??= evaluateResource(entry.resource, this.indexes.of(entry.resource), entry.options);
     return entry.outcomes;
   }
@@ -258,6 +278,53 @@ class AppRun {
       }
     }
     return { buckets, identityFindings, excludedRules: this.excluded };
+  }
+}
+
+/**
+ * Hands the resources rendered for the rules over to CDK's template synthesis, which runs right after
+ * validation and would otherwise render and resolve each of them a second time: that second rendering
+ * was 85 % of the Aspect's cost (docs/BENCHMARKS.md).
+ *
+ * The stack renders a resource into its template through the resource's `_toCloudFormation` (the
+ * internal method `renderResource` already relies on) and resolves the result. The hand-off shadows
+ * that method on the resource, once, with a function that returns the fragment rendered for the rules,
+ * already resolved (resolving it again is the identity). Rules run at validation, after Aspects and
+ * `prepare`, when the tree is final, so the fragment is what the stack would render.
+ *
+ * A hand-off is withdrawn (the method restored) when synthesis uses it, when the Aspect is invoked
+ * again (the next synthesis of the app: the tree may have changed), and at the latest when the current
+ * JavaScript job ends (a microtask), so a stale rendering is never written. A resource that already
+ * has its own `_toCloudFormation` on the instance is left alone.
+ */
+class RenderingHandOff {
+  private readonly pending = new Set<CfnResource>();
+  private scheduled = false;
+
+  public readonly offer = (resource: CfnResource, fragment: RenderedFragment): void => {
+    const target = resource as unknown as { _toCloudFormation: () => object };
+    if (Object.prototype.hasOwnProperty.call(target, '_toCloudFormation')) { return; }
+    target._toCloudFormation = () => {
+      this.withdraw(resource);
+      return fragment;
+    };
+    this.pending.add(resource);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      queueMicrotask(() => {
+        this.scheduled = false;
+        this.withdrawAll();
+      });
+    }
+  };
+
+  public withdrawAll(): void {
+    for (const resource of [...this.pending]) { this.withdraw(resource); }
+  }
+
+  private withdraw(resource: CfnResource): void {
+    if (!this.pending.delete(resource)) { return; }
+    delete (resource as unknown as { _toCloudFormation?: unknown })._toCloudFormation;
   }
 }
 

@@ -22,6 +22,20 @@ const AWS_MANAGED_POLICIES: Record<string, any> = {
 };
 
 /**
+ * The resource types whose properties the rules read. Other resources of a stack are indexed by
+ * logical id and type only (a policy may refer to them), without rendering their properties.
+ */
+const RULE_INPUT_TYPES = new Set(['AWS::S3::Bucket', 'AWS::S3::BucketPolicy', 'AWS::KMS::Key', 'AWS::KMS::Alias', ...IDENTITY_POLICY_TYPES]);
+
+/** Receives each resource as rendered for the rules: its template fragment, already resolved. */
+export type RenderedCallback = (resource: CfnResource, fragment: RenderedFragment) => void;
+
+/** A resource's template fragment (`{ Resources: { [logicalId]: ... } }`), resolved. */
+export interface RenderedFragment {
+  readonly Resources: Record<string, any>;
+}
+
+/**
  * The rendered L1 resources of one stack (not of its nested stacks), resolved as they will be
  * deployed, and the relations between them that the rules need.
  */
@@ -33,7 +47,10 @@ export class StackIndex {
   private readonly logTargets = new Set<string>();
   private readonly logTargetNames = new Set<string>();
 
-  constructor(public readonly stack: Stack) {
+  /**
+   * @param onRendered receives the template fragment of every resource rendered with its properties
+   */
+  constructor(public readonly stack: Stack, onRendered?: RenderedCallback) {
     for (const c of stack.node.findAll()) {
       if (Stack.of(c) !== stack) { continue; }
       if (c instanceof CfnParameter) {
@@ -43,7 +60,9 @@ export class StackIndex {
       if (!CfnResource.isCfnResource(c)) { continue; }
       let view: ResourceView;
       try {
-        view = renderResource(c);
+        view = RULE_INPUT_TYPES.has(c.cfnResourceType)
+          ? renderResource(c, onRendered)
+          : { logicalId: stack.resolve(c.logicalId) as string, path: c.node.path, type: c.cfnResourceType, properties: {} };
       } catch {
         // An invalid resource (missing required properties...): CDK's own synthesis reports it.
         continue;
@@ -208,10 +227,11 @@ function allowsLogDelivery(policy: ResourceView): boolean {
  * `_toCloudFormation` is how CDK itself renders a resource into the template; it is not public API,
  * but no public API renders the overrides (raw overrides are how many constructs weaken a bucket).
  */
-export function renderResource(resource: CfnResource): ResourceView {
+export function renderResource(resource: CfnResource, onRendered?: RenderedCallback): ResourceView {
   const stack = Stack.of(resource);
   const logicalId = stack.resolve(resource.logicalId) as string;
-  const rendered = stack.resolve((resource as any)._toCloudFormation()) as { Resources: Record<string, any> };
+  const rendered = stack.resolve((resource as any)._toCloudFormation()) as RenderedFragment;
+  onRendered?.(resource, rendered);
   const body = rendered.Resources[logicalId] ?? Object.values(rendered.Resources)[0] ?? {};
   return {
     logicalId,

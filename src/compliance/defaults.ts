@@ -65,7 +65,7 @@ export class SecureBucketDefaults extends Mixin {
     const policies = policiesOf(bucket.cfn);
     const context: BucketContext = {
       bucket: view,
-      policies: policies.map(renderResource),
+      policies: policies.map(p => renderResource(p)),
       isLogTarget: false,
       trustedAccounts: [],
     };

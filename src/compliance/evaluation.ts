@@ -1,6 +1,6 @@
 import { CfnResource, Stack, Token, Validations } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { IDENTITY_POLICY_TYPES, StackIndex } from './context';
+import { IDENTITY_POLICY_TYPES, RenderedCallback, StackIndex } from './context';
 import { BucketContext, ResourceView, Rule, Verdict } from './model';
 import { BUCKET_SCOPED_RULES, IDENTITY_RULES, ruleById } from './rules';
 import { invalidProp } from '../private/errors';
@@ -139,6 +139,9 @@ export function acknowledgementOf(construct: IConstruct, ruleId: string): Acknow
 export class IndexCache {
   private readonly indexes = new Map<Stack, StackIndex>();
 
+  /** @param onRendered receives the template fragment of every resource rendered for the rules */
+  constructor(private readonly onRendered?: RenderedCallback) {}
+
   /** The indexes built so far. */
   public all(): StackIndex[] {
     return [...this.indexes.values()];
@@ -148,7 +151,7 @@ export class IndexCache {
     const stack = Stack.of(resource);
     let index = this.indexes.get(stack);
     if (!index) {
-      index = new StackIndex(stack);
+      index = new StackIndex(stack, this.onRendered);
       this.indexes.set(stack, index);
     }
     return index;

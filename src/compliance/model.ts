@@ -184,6 +184,16 @@ export function isUnknown(value: unknown): boolean {
 
 /** IAM-style glob match (`*` and `?`), case-insensitive as IAM actions are. */
 export function globMatch(pattern: string, value: string, caseInsensitive = true): boolean {
-  const source = '^' + pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$';
-  return new RegExp(source, caseInsensitive ? 'i' : '').test(value);
+  const key = `${caseInsensitive ? 'i' : 's'}${pattern}`;
+  let regex = GLOBS.get(key);
+  if (!regex) {
+    const source = '^' + pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$';
+    regex = new RegExp(source, caseInsensitive ? 'i' : '');
+    if (GLOBS.size >= 10_000) { GLOBS.clear(); }
+    GLOBS.set(key, regex);
+  }
+  return regex.test(value);
 }
+
+/** Compiled glob patterns (bounded): the rules match the same few patterns (actions, principals) many times. */
+const GLOBS = new Map<string, RegExp>();

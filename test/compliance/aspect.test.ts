@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, AspectPriority, Aspects, NestedStack, RemovalPolicy, Stack, Stage, Validations } from 'aws-cdk-lib';
+import { App, AspectPriority, Aspects, CfnResource, NestedStack, RemovalPolicy, Stack, Stage, Validations } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -61,6 +61,111 @@ describe('SecureBucketAspect', () => {
       const aspect = SecureBucketAspect.applyTo(app);
       const applied = Aspects.of(app).applied.find(a => a.aspect === aspect);
       expect(applied?.priority).toBe(AspectPriority.READONLY);
+    });
+  });
+
+  describe('synthesis', () => {
+    /** Resources of many kinds: judged and not, overrides, a parameter, a nested stack, cross-stack references. */
+    function buildRich(app: App): Stack[] {
+      const env = { account: ACCOUNT, region: 'us-east-1' };
+      const data = new Stack(app, 'Data', { env });
+      const analysts = iam.Role.fromRoleName(data, 'Analysts', 'analytics-team');
+      const restricted = new SecureBucket(data, 'Restricted', {
+        accessRestrictions: [
+          AccessRestriction.anyOf(new VpcEndpointOnly({ vpcEndpointIds: ['vpce-1a2b3c4d'] }), new SourceIpOnly({ cidrs: ['203.0.113.0/24'] })),
+          new RoleOnly({ roles: [analysts] }),
+          new AdminOnlyChanges({ administratorArns: [`arn:aws:iam::${ACCOUNT}:role/platform-admin`] }),
+        ],
+      });
+      const overridden = new SecureBucket(data, 'Overridden');
+      (overridden.node.defaultChild as s3.CfnBucket).addPropertyOverride('Tags', [{ Key: 'team', Value: 'data' }]);
+      const plain = new s3.Bucket(data, 'Plain', { versioned: true });
+      plain.node.defaultChild!.node.addMetadata('note', 'not in the template');
+      new cloudtrail.Trail(data, 'Trail');
+      const topic = new sns.Topic(data, 'Topic');
+      plain.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.SnsDestination(topic));
+      const nested = new NestedStack(data, 'Nested');
+      new SecureBucket(nested, 'InNested');
+      const consumer = new Stack(app, 'Consumer', { env });
+      const role = new iam.Role(consumer, 'Reader', { assumedBy: new iam.AccountRootPrincipal(), roleName: 'analytics-reader' });
+      restricted.grantRead(role);
+      const key = new kms.Key(consumer, 'Key', { enableKeyRotation: true });
+      key.grantDecrypt(role);
+      return [data, consumer];
+    }
+
+    function templates(app: App): Record<string, string> {
+      const outdir = app.synth().directory;
+      return Object.fromEntries(fs.readdirSync(outdir).filter(f => f.endsWith('.template.json'))
+        .map(f => [f, fs.readFileSync(path.join(outdir, f), 'utf8')]));
+    }
+
+    test('every template, nested ones included, is byte-identical with and without the Aspect', () => {
+      const without = newApp();
+      const withAspect = newApp();
+      buildRich(without);
+      buildRich(withAspect);
+      SecureBucketAspect.applyTo(withAspect, { level: FindingLevel.WARNING });
+      const plain = templates(without);
+      expect(Object.keys(plain).filter(f => f.endsWith('.nested.template.json'))).toHaveLength(1);
+      expect(Object.keys(plain)).toHaveLength(3);
+      expect(templates(withAspect)).toEqual(plain);
+    });
+
+    test('hands the resources it rendered for the rules to template synthesis instead of rendering them twice', () => {
+      const count = (aspect: boolean) => {
+        const app = newApp();
+        buildRich(app);
+        if (aspect) { SecureBucketAspect.applyTo(app, { level: FindingLevel.WARNING }); }
+        const spy = jest.spyOn(CfnResource.prototype as any, '_toCloudFormation');
+        try {
+          app.synth();
+          return spy.mock.calls.length;
+        } finally {
+          spy.mockRestore();
+        }
+      };
+      expect(count(true)).toBe(count(false));
+    });
+
+    test('leaves no hand-off behind: after synthesis, after a failed synthesis', async () => {
+      const handedOff = (app: App) => app.node.findAll().filter(c => CfnResource.isCfnResource(c) && Object.prototype.hasOwnProperty.call(c, '_toCloudFormation'));
+      const ok = newApp();
+      buildRich(ok);
+      SecureBucketAspect.applyTo(ok, { level: FindingLevel.WARNING });
+      ok.synth();
+      expect(handedOff(ok)).toEqual([]);
+
+      const failing = newApp();
+      unversioned(new Stack(failing, 'Stack'));
+      SecureBucketAspect.applyTo(failing, { level: FindingLevel.ERROR });
+      expect(() => failing.synth()).toThrow(/SB-S3-3/);
+      await new Promise(resolve => setImmediate(resolve));
+      expect(handedOff(failing)).toEqual([]);
+    });
+
+    test('a second synthesis judges the app again: the same findings fail it again, a fix made in between is judged and written', () => {
+      const app = newApp();
+      const stack = new Stack(app, 'Stack');
+      const bucket = unversioned(stack);
+      SecureBucketAspect.applyTo(app, { level: FindingLevel.ERROR });
+      expect(() => app.synth()).toThrow(/\[SB-S3-3\] Stack\/Unversioned/);
+      expect(() => app.synth()).toThrow(/\[SB-S3-3\] Stack\/Unversioned/);
+      bucket.versioningConfiguration = { status: 'Enabled' };
+      const template = JSON.parse(fs.readFileSync(app.synth().getStackArtifact(stack.artifactId).templateFullPath, 'utf8'));
+      expect(template.Resources[stack.getLogicalId(bucket)].Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    });
+
+    test('leaves alone a resource that renders itself through its own _toCloudFormation', () => {
+      const app = newApp();
+      const stack = new Stack(app, 'Stack');
+      const bucket = new SecureBucket(stack, 'Bucket');
+      const own = jest.fn(function (this: CfnResource) { return CfnResource.prototype['_toCloudFormation' as keyof CfnResource].call(this); });
+      (bucket.node.defaultChild as any)._toCloudFormation = own;
+      SecureBucketAspect.applyTo(app, { level: FindingLevel.ERROR });
+      app.synth();
+      expect((bucket.node.defaultChild as any)._toCloudFormation).toBe(own);
+      expect(own.mock.calls.length).toBeGreaterThanOrEqual(2);
     });
   });
 
