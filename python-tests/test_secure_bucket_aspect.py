@@ -370,6 +370,8 @@ class TestReportFiles:
                 "tls": "TLS only, >= 1.2",
                 "lifecycle": "abort uploads 7d, noncurrent 90d, delete markers",
                 "deletionPolicy": "Retain",
+                "replication": [],
+                "objectLock": "off",
                 "access": {
                     "summary": "VPC endpoint vpce-1a2b3c4d; principals Stack/Reader; admin-only changes by role/Admin; "
                                "exempt: " + ", ".join(exemptions),

@@ -14,6 +14,10 @@ export interface BucketPosture {
   readonly tls: string;
   readonly lifecycle: string;
   readonly deletionPolicy: string;
+  /** Where the bucket replicates to: one entry per enabled rule, e.g. `Stack/Replica (SSE-KMS, RTC)`; empty when it does not. */
+  readonly replication: string[];
+  /** Object Lock: `off`, `on, no default retention`, or the default retention such as `GOVERNANCE 30 days`. */
+  readonly objectLock: string;
   /** Access restrictions from the bucket policy's Deny statements: networks, principals, administrators, exemptions. */
   readonly access: AccessPosture;
 }
@@ -111,8 +115,34 @@ export function bucketPosture(ctx: BucketContext, names: Names = () => undefined
     tls: tlsOnly ? `TLS only${minTls !== undefined ? `, >= ${readable(minTls)}` : ''}` : 'not enforced',
     lifecycle: lifecycle || 'none',
     deletionPolicy: readable(ctx.bucket.deletionPolicy ?? 'Delete'),
+    replication: replicationPosture(p.ReplicationConfiguration, names),
+    objectLock: objectLockPosture(p),
     access: accessPosture(denies, names, ctx),
   };
+}
+
+function replicationPosture(config: any, names: Names): string[] {
+  if (config === undefined) { return []; }
+  if (isIntrinsic(config) || isIntrinsic(config.Rules)) { return ['? (not known at synth)']; }
+  return asList<any>(config.Rules).filter(rule => rule?.Status !== 'Disabled').map(rule => {
+    const destination = rule?.Destination ?? {};
+    const details = [
+      destination.EncryptionConfiguration?.ReplicaKmsKeyID !== undefined ? 'SSE-KMS' : undefined,
+      destination.ReplicationTime?.Status === 'Enabled' ? 'RTC' : undefined,
+      destination.Account !== undefined ? `account ${readable(destination.Account)}` : undefined,
+    ].filter(Boolean);
+    return `${readable(destination.Bucket, names)}${details.length ? ` (${details.join(', ')})` : ''}`;
+  });
+}
+
+function objectLockPosture(p: any): string {
+  const enabled = p.ObjectLockEnabled === true || p.ObjectLockEnabled === 'true' || dig(p, 'ObjectLockConfiguration', 'ObjectLockEnabled') === 'Enabled';
+  if (isIntrinsic(p.ObjectLockEnabled) || isIntrinsic(p.ObjectLockConfiguration)) { return '?'; }
+  if (!enabled) { return 'off'; }
+  const retention = dig(p, 'ObjectLockConfiguration', 'Rule', 'DefaultRetention') as any;
+  if (!retention || isIntrinsic(retention)) { return retention ? 'on, retention ?' : 'on, no default retention'; }
+  const period = retention.Days !== undefined ? `${readable(retention.Days)} days` : retention.Years !== undefined ? `${readable(retention.Years)} years` : '';
+  return `${readable(retention.Mode)} ${period}`.trim();
 }
 
 function accessPosture(denies: any[], names: Names, ctx: BucketContext): AccessPosture {

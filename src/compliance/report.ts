@@ -1,5 +1,5 @@
 import { BucketContext } from './model';
-import { accessSummary, bucketPosture, Names } from './posture';
+import { accessSummary, bucketPosture, BucketPosture, Names } from './posture';
 import { ALL_RULES } from './rules';
 
 export interface ReportFinding {
@@ -72,8 +72,8 @@ export function renderReport(model: ReportModel): { json: string; markdown: stri
   for (const stack of [...new Set(buckets.map(b => b.stack))]) {
     const inStack = buckets.filter(x => x.stack === stack);
     lines.push(`## Stack ${stack}`, '');
-    lines.push('| bucket | kind | encryption | versioning | logs to | public access | TLS | lifecycle | on delete | access | findings |');
-    lines.push('|---|---|---|---|---|---|---|---|---|---|---|');
+    lines.push('| bucket | kind | encryption | versioning | logs to | public access | TLS | lifecycle | on delete | recovery | access | findings |');
+    lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const b of inStack) {
       const p = b.posture;
       const name = b.path.startsWith(`${stack}/`) ? b.path.slice(stack.length + 1) : b.path;
@@ -90,6 +90,7 @@ export function renderReport(model: ReportModel): { json: string; markdown: stri
         p.tls,
         p.lifecycle,
         p.deletionPolicy,
+        recovery(p, stack),
         shorten(p.access.summary, stack),
         [findings.length ? [...new Set(findings)].join(', ') : 'none', ...(acknowledged ? [`${acknowledged} acknowledged`] : [])].join('; '),
       ].map(cell).join(' | ')} |`);
@@ -103,6 +104,15 @@ export function renderReport(model: ReportModel): { json: string; markdown: stri
     lines.push('## Rules not evaluated', '', ...Object.entries(excludedRules).map(([id, reason]) => `- ${id}: ${reason}`), '');
   }
   return { json, markdown: lines.join('\n') };
+}
+
+/** Replication and Object Lock in one cell: `replicates to Replica (SSE-KMS, RTC); Object Lock GOVERNANCE 30 days`. */
+function recovery(p: BucketPosture, stack: string): string {
+  const parts = [
+    ...(p.replication.length ? [`replicates to ${p.replication.map(r => shorten(r, stack)).join(', ')}`] : []),
+    ...(p.objectLock !== 'off' ? [`Object Lock ${p.objectLock}`] : []),
+  ];
+  return parts.length ? parts.join('; ') : '-';
 }
 
 /** Construct paths of the same stack without the stack's prefix, and without the `/Resource` suffix. */

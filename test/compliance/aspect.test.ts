@@ -160,7 +160,8 @@ describe('SecureBucketAspect', () => {
       const app = newApp();
       const stack = new Stack(app, 'Stack');
       const bucket = new SecureBucket(stack, 'Bucket');
-      const own = jest.fn(function (this: CfnResource) { return CfnResource.prototype['_toCloudFormation' as keyof CfnResource].call(this); });
+      const original = (CfnResource.prototype as any)._toCloudFormation;
+      const own = jest.fn(function (this: CfnResource) { return original.call(this); });
       (bucket.node.defaultChild as any)._toCloudFormation = own;
       SecureBucketAspect.applyTo(app, { level: FindingLevel.ERROR });
       app.synth();

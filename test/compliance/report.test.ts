@@ -67,6 +67,8 @@ describe('secure-bucket report', () => {
         tls: 'TLS only, >= 1.2',
         lifecycle: 'abort uploads 7d, noncurrent 90d, delete markers',
         deletionPolicy: 'Retain',
+        replication: [],
+        objectLock: 'off',
         access: {
           summary: 'VPC endpoint vpce-1a2b3c4d; principals Stack/Reader; admin-only changes by role/Admin; '
             + 'exempt: AWS services, account root, deployment role, role/BreakGlass, services acting for a caller',
@@ -120,12 +122,12 @@ describe('secure-bucket report', () => {
     expect(markdown).toMatch(/^# Secure bucket report\n\n4 bucket\(s\) in 1 stack\(s\): 8 open finding\(s\) \(8 failing, 0 cannot be verified\), 1 acknowledged\./);
     expect(markdown).toContain('## Stack Stack');
     expect(markdown).toContain('| `Compliant` | data | SSE-KMS Compliant/Key, bucket key | Enabled | SecureBucketAccessLogs | blocked, ACLs off | TLS only, >= 1.2 '
-      + '| abort uploads 7d, noncurrent 90d, delete markers | Retain | VPC endpoint vpce-1a2b3c4d; principals Reader; admin-only changes by role/Admin; '
+      + '| abort uploads 7d, noncurrent 90d, delete markers | Retain | - | VPC endpoint vpce-1a2b3c4d; principals Reader; admin-only changes by role/Admin; '
       + 'exempt: AWS services, account root, deployment role, role/BreakGlass, services acting for a caller | none |');
     expect(markdown).toContain('| `NonCompliant` | data | default (SSE-S3) | Enabled | none | block: none, ownership: not set | not enforced | none | Retain '
-      + '| IAM only | SB-S3-1, SB-S3-4, SB-S3-5, SB-S3-6, SB-S3-7, SB-S3-9, SB-S3-10 |');
+      + '| - | IAM only | SB-S3-1, SB-S3-4, SB-S3-5, SB-S3-6, SB-S3-7, SB-S3-9, SB-S3-10 |');
     expect(markdown).toContain('| `Scratch` | data | SSE-KMS Scratch/Key, bucket key | Enabled | SecureBucketAccessLogs | blocked, ACLs off | TLS only, >= 1.2 '
-      + '| abort uploads 7d, noncurrent 90d, delete markers | Delete | IAM only | none; 1 acknowledged |');
+      + '| abort uploads 7d, noncurrent 90d, delete markers | Delete | - | IAM only | none; 1 acknowledged |');
     expect(markdown).toContain('- **SB-S3-11** fails on `Stack/Scratch/Resource`: DeletionPolicy is Delete; UpdateReplacePolicy is Delete. '
       + 'Acknowledged on `Stack/Scratch`: Scratch space, emptied and deleted with the stack.');
     expect(markdown).toContain('## IAM identity policies\n\n- **SB-IAM-1** fails on `Stack/Reader/DefaultPolicy/Resource`: grants s3:PutBucketPolicy to role/reader');
@@ -144,6 +146,22 @@ describe('secure-bucket report', () => {
     const again = reports(buildApp());
     expect(again.json).toEqual(json);
     expect(again.markdown).toEqual(markdown);
+  });
+
+  test('shows replication and Object Lock (the recovery column)', () => {
+    const recoveryApp = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'sb-report-')), builtinCloudFormationValidation: false });
+    const stack = new Stack(recoveryApp, 'Stack', { env: { account: '111111111111', region: 'us-east-1' } });
+    const replica = new SecureBucket(stack, 'Replica', { objectLock: { mode: s3.ObjectLockMode.GOVERNANCE, defaultRetentionDays: 30 } });
+    new SecureBucket(stack, 'Source', { replication: { destination: replica, replicationTime: true } });
+    new SecureBucket(stack, 'Vault', { objectLock: { mode: s3.ObjectLockMode.COMPLIANCE, defaultRetentionYears: 7, confirmComplianceMode: true } });
+    SecureBucketAspect.applyTo(recoveryApp, { level: FindingLevel.WARNING });
+    const { json: recoveryJson, markdown: recoveryMarkdown } = reports(recoveryApp);
+    const posture = (name: string) => JSON.parse(recoveryJson).buckets.find((b: any) => b.path === `Stack/${name}/Resource`).posture;
+    expect(posture('Source')).toMatchObject({ replication: ['Stack/Replica (SSE-KMS, RTC)'], objectLock: 'off' });
+    expect(posture('Replica')).toMatchObject({ replication: [], objectLock: 'GOVERNANCE 30 days' });
+    expect(posture('Vault')).toMatchObject({ replication: [], objectLock: 'COMPLIANCE 7 years' });
+    expect(recoveryMarkdown).toMatch(/\| `Source` \|[^\n]*\| replicates to Replica \(SSE-KMS, RTC\) \|/);
+    expect(recoveryMarkdown).toMatch(/\| `Replica` \|[^\n]*\| Object Lock GOVERNANCE 30 days \|/);
   });
 
   test('covers the stacks inside Stages, and is written even when the app has no bucket', () => {
