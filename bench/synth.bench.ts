@@ -633,7 +633,9 @@ function report(options: Options, machine: any, samples: Sample[], sizes: any[],
 
   line('### Bucket policy size');
   line();
-  line(`\`estimatePolicyBytes\` of the policy as synthesized (minified JSON, every intrinsic counted as a 96-character ARN); the S3 limit is ${BUCKET_POLICY_LIMIT_BYTES} bytes.`);
+  line('`estimatePolicyBytes` of the policy as synthesized (minified JSON, every intrinsic counted at the longest value it can take: '
+    + 'pseudo parameters by their longest value in any partition, `Fn::Join` and `Fn::Sub` by their literal text plus each reference, '
+    + `a resource reference as a 102-character role ARN); the S3 limit is ${BUCKET_POLICY_LIMIT_BYTES} bytes.`);
   line();
   line('`deployed` is the size S3 would store in the aws-us-gov partition, intrinsics replaced by their values (generated role names at their 64-character maximum).');
   line();

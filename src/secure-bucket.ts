@@ -368,7 +368,9 @@ export class SecureBucket extends s3.Bucket {
     } else {
       this.acknowledgeOptionalControls();
     }
-    checkPolicySize(this);
+    // The statements written so far (TLS, wrong-encryption denies, auto-delete) are bounded, about 2 KB:
+    // the policy is resolved and measured at synth only once something adds a statement.
+    checkPolicySize(this, { fixedStatements: this.policy?.document.statementCount });
     // Mixins and escape hatches act after construction: check the guarantees again at synth.
     this.node.addValidation({ validate: () => guaranteesBroken(this) });
 
@@ -714,33 +716,40 @@ function checkLifecycleRule(fail: Fail, prop: string, rule: s3.LifecycleRule, de
  */
 function guaranteesBroken(bucket: SecureBucket): string[] {
   const cfn = bucket.node.defaultChild as s3.CfnBucket;
-  const stack = Stack.of(bucket);
-  const r = (v: unknown) => stack.resolve(v);
+  // One resolve of the properties checked, instead of one per property.
+  const props = Stack.of(bucket).resolve({
+    versioning: cfn.versioningConfiguration,
+    publicAccessBlock: cfn.publicAccessBlockConfiguration,
+    ownership: cfn.ownershipControls,
+    acl: cfn.accessControl,
+    encryption: cfn.bucketEncryption,
+    logging: cfn.loggingConfiguration,
+  }) ?? {};
   const problems: string[] = [];
-  if (r(cfn.versioningConfiguration)?.status !== 'Enabled') {
+  if (props.versioning?.status !== 'Enabled') {
     problems.push('versioning is not Enabled');
   }
-  const pab = r(cfn.publicAccessBlockConfiguration) ?? {};
+  const pab = props.publicAccessBlock ?? {};
   const open = ['blockPublicAcls', 'blockPublicPolicy', 'ignorePublicAcls', 'restrictPublicBuckets'].filter(k => pab[k] !== true);
   if (open.length > 0) {
     problems.push(`public access block ${open.join(', ')} is not true`);
   }
-  const ownership = (r(cfn.ownershipControls)?.rules ?? []).map((rule: any) => rule.objectOwnership);
+  const ownership = (props.ownership?.rules ?? []).map((rule: any) => rule.objectOwnership);
   if (ownership.length !== 1 || ownership[0] !== 'BucketOwnerEnforced') {
     problems.push(`object ownership is ${JSON.stringify(ownership)}, not BucketOwnerEnforced`);
   }
-  const acl = r(cfn.accessControl);
+  const acl = props.acl;
   if (acl !== undefined) {
     problems.push(`an ACL (${acl}) is set`);
   }
-  const sse = r(cfn.bucketEncryption)?.serverSideEncryptionConfiguration?.[0];
+  const sse = props.encryption?.serverSideEncryptionConfiguration?.[0];
   if (sse?.serverSideEncryptionByDefault?.sseAlgorithm !== 'aws:kms' || !sse?.serverSideEncryptionByDefault?.kmsMasterKeyId) {
     problems.push('default encryption is not SSE-KMS with a customer-managed key');
   }
   if (sse?.bucketKeyEnabled !== true) {
     problems.push('the S3 Bucket Key is off');
   }
-  if (r(cfn.loggingConfiguration)?.destinationBucketName === undefined) {
+  if (props.logging?.destinationBucketName === undefined) {
     problems.push('server access logging is off');
   }
   return problems.map(p => `SecureBucket ${bucket.node.path}: ${p}. A mixin, property override or direct change to the L1 weakened a guarantee after construction; remove that change.`);
