@@ -39,3 +39,11 @@ def test_the_python_example_synthesizes_the_buckets_it_shows(source):
     assert [s["Sid"] for s in restriction_statements(template, shared)] == ["RestrictAnyOfVpcEndpointOnlyOrSourceIpOnly1"]
     # app.synth() ran: synthesizing again returns the same cloud assembly, with the template in it.
     assert Path(scope["app"].synth().directory, "Storage.template.json").exists()
+
+
+def test_no_typescript_example_calls_with_which_would_translate_into_invalid_python():
+    # jsii-rosetta translates `bucket.with(...)` literally, and `with` is a Python keyword (jsii names
+    # the method `with_`); the examples use `Mixins.of(bucket).apply(...)`, which translates as is.
+    examples = re.findall(r"^```ts\n(.*?)^```", README.read_text(), re.S | re.M)
+    assert examples
+    assert [e for e in examples if re.search(r"\.with\(", e)] == []

@@ -428,7 +428,7 @@ class TestReportFiles:
                         r"\(8 failing, 0 cannot be verified\), 1 acknowledged\.", md)
         assert "## Stack Stack" in md
         assert ("| `NonCompliant` | data | default (SSE-S3) | Enabled | none | block: none, ownership: not set | not enforced "
-                "| none | Retain | IAM only | SB-S3-1, SB-S3-4, SB-S3-5, SB-S3-6, SB-S3-7, SB-S3-9, SB-S3-10 |") in md
+                "| none | Retain | - | IAM only | SB-S3-1, SB-S3-4, SB-S3-5, SB-S3-6, SB-S3-7, SB-S3-9, SB-S3-10 |") in md
         assert ("- **SB-S3-11** fails on `Stack/Scratch/Resource`: DeletionPolicy is Delete; UpdateReplacePolicy is Delete. "
                 "Acknowledged on `Stack/Scratch`: Scratch space, emptied and deleted with the stack.") in md
         assert "## IAM identity policies\n\n- **SB-IAM-1** fails on `Stack/Reader/DefaultPolicy/Resource`" in md

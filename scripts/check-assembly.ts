@@ -1,18 +1,25 @@
 /**
- * Runs independent checkers over every stack template of a synthesized cloud assembly, and fails
- * on any finding that is neither acknowledged in the app nor allow-listed with a reason:
+ * Runs independent checkers over every stack template of a synthesized cloud assembly (the
+ * templates of Stages and of NestedStacks included), and fails on any finding that is neither
+ * acknowledged in the app nor allow-listed with a reason:
  *
  * - cdk-nag 3: AwsSolutions, NIST 800-53 rev 5, HIPAA Security, PCI DSS 3.2.1. cdk-nag judges
- *   construct trees, so each template is rebuilt as L1 constructs (`CfnInclude`). Acknowledgements
- *   made in the app (`Validations.of(x).acknowledge(...)`) are read back from the cloud assembly's
- *   metadata and applied to the resource they were made on and to everything below it.
+ *   construct trees, so each template is rebuilt as L1 constructs (`CfnInclude`).
  * - AWS Control Tower proactive controls (cfn-guard rules of `@cdklabs/cdk-validator-cfnguard`).
  * - checkov (CloudFormation framework): failed checks on `AWS::S3::*` and `AWS::KMS::*` resources.
  * - cfn-lint: every error and warning.
  *
- * Control Tower, checkov and cfn-lint findings cannot be acknowledged in CDK: they are excepted by
- * an allow-list (`checkers-allowlist.json`), each entry naming one rule, one resource (a logical id,
- * a construct path, or a glob of either) and the reason.
+ * Acknowledgements made in the app, `Validations.of(x).acknowledge({ id, reason })` with the rule
+ * id of any of the four ('AwsSolutions-S1', 'CT.S3.PR.9', 'CKV_AWS_18', 'W3005'), are read back from
+ * the cloud assembly's manifest metadata and apply to the resource they were made on and to
+ * everything below it. An acknowledgement without a reason does not count. Acknowledgements on
+ * the App or a Stage are not written to the cloud assembly, so this script cannot see them:
+ * acknowledge on a Stack or below. (SecureBucket and AccessLogsBucket acknowledge the Control
+ * Tower controls and checkov checks they fail by design this way, with the AWS reason.)
+ *
+ * Findings on resources the app cannot acknowledge may instead be excepted by an allow-list
+ * (`checkers-allowlist.json`), each entry naming one Control Tower, checkov or cfn-lint rule, one
+ * resource (a logical id, a construct path, or a glob of either) and the reason.
  *
  *   npx ts-node --project scripts/tsconfig.json scripts/check-assembly.ts <cloud-assembly-dir> [options]
  *   scripts/check-assembly.sh <cloud-assembly-dir> [options]
@@ -27,8 +34,8 @@
  * (of the current directory, then of this repository), then on PATH.
  *
  * Exit code: 0 when every finding is acknowledged or allow-listed, 1 when some remain, 2 on bad
- * input (no assembly, no templates, an invalid allow-list), a missing checker, or a checker that
- * crashed.
+ * input (no assembly, no templates, a nested template missing, an invalid allow-list), a missing
+ * checker, or a checker that crashed.
  */
 import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -92,31 +99,55 @@ export interface RecordedAcknowledgement {
   readonly path: string;
   /** The id as given to `acknowledge()` ('Annotation::' removed; a plugin namespace 'Pack::' is kept). */
   readonly id: string;
+  /** Why ('' when none was given: such an acknowledgement does not count). */
   readonly reason: string;
+}
+
+/**
+ * Which part of a stack artifact's metadata a template holds. A stack artifact's metadata also
+ * covers the constructs of its NestedStacks, whose logical ids may repeat the parent's.
+ */
+export interface MetadataScope {
+  /** Construct path of the (nested) stack, without the leading '/'. */
+  readonly root: string;
+  /** Construct paths of the NestedStacks below it, whose resources are in other templates. */
+  readonly nestedRoots: readonly string[];
 }
 
 /**
  * What a stack's metadata says about its resources: their construct paths and the acknowledgements.
  * An acknowledgement applies to the construct it was recorded on and to everything below it, as
  * cdk-nag itself applies it (acknowledgements on the App or a Stage are not written to the cloud
- * assembly, so they cannot be seen here).
+ * assembly, so they cannot be seen here). At one construct, an acknowledgement with a reason wins
+ * over one without; the nearest construct wins.
  */
 export class StackMetadata {
   private readonly pathsById = new Map<string, string[]>();
   public readonly acknowledgements: RecordedAcknowledgement[] = [];
-  private readonly used = new Set<RecordedAcknowledgement>();
 
-  constructor(metadata: Record<string, readonly AssemblyMetadataEntry[]>) {
+  /**
+   * @param metadata the stack artifact's metadata, keyed by construct path
+   * @param scope the part of it this template holds (default: every path)
+   * @param used acknowledgements used so far, shared by a stack and its nested stacks
+   */
+  constructor(
+    metadata: Record<string, readonly AssemblyMetadataEntry[]>,
+    scope?: MetadataScope,
+    private readonly used: Set<string> = new Set(),
+  ) {
+    const under = (p: string, root: string) => root === '' || p === root || p.startsWith(`${root}/`);
+    const inScope = (p: string) => !scope || (under(p, scope.root) && !scope.nestedRoots.some(n => under(p, n)));
     for (const [rawPath, entries] of Object.entries(metadata)) {
       const p = rawPath.replace(/^\//, '');
       for (const entry of entries) {
         if (entry.type === LOGICAL_ID && typeof entry.data === 'string') {
+          if (!inScope(p)) continue;
           const list = this.pathsById.get(entry.data) ?? [];
           list.push(p);
           this.pathsById.set(entry.data, list);
         } else if (entry.type === ACKNOWLEDGED_RULES && entry.data && typeof entry.data === 'object') {
-          for (const [id, reason] of Object.entries<string>(entry.data)) {
-            this.acknowledgements.push({ path: p, id: id.replace(/^annotation::/i, ''), reason: String(reason) });
+          for (const [id, reason] of Object.entries<unknown>(entry.data)) {
+            this.acknowledgements.push({ path: p, id: id.replace(/^annotation::/i, ''), reason: typeof reason === 'string' ? reason.trim() : '' });
           }
         }
       }
@@ -128,23 +159,71 @@ export class StackMetadata {
     return this.pathsById.get(logicalId) ?? [];
   }
 
-  /** The nearest acknowledgement of `ruleId` on the resource or one of its ancestors, if any. */
+  /**
+   * The nearest acknowledgement of `ruleId` on the resource or one of its ancestors, if any. It may
+   * have no reason (then it does not count: see `applyAcknowledgements`).
+   */
   public acknowledgementOf(logicalId: string, ruleId: string): RecordedAcknowledgement | undefined {
     let best: RecordedAcknowledgement | undefined;
     for (const resourcePath of this.pathsOf(logicalId)) {
       for (const ack of this.acknowledgements) {
         if (!acknowledges(ack.id, ruleId)) continue;
         if (resourcePath !== ack.path && !resourcePath.startsWith(`${ack.path}/`)) continue;
-        if (!best || ack.path.length > best.path.length) best = ack;
+        const nearer = !best || ack.path.length > best.path.length;
+        const sameButReasoned = best && ack.path.length === best.path.length && best.reason === '' && ack.reason !== '';
+        if (nearer || sameButReasoned) best = ack;
       }
     }
-    if (best) this.used.add(best);
+    if (best && best.reason !== '') this.used.add(ackKey(best));
     return best;
+  }
+
+  /** Acknowledgements of the given checkers' rules that no finding needed. */
+  public unusedAcknowledgements(checkers: readonly CheckerName[] = ['cdk-nag']): RecordedAcknowledgement[] {
+    return this.acknowledgements.filter(a => {
+      const checker = checkerOfRule(a.id);
+      return !this.used.has(ackKey(a)) && checker !== undefined && checkers.includes(checker);
+    });
   }
 
   /** Acknowledgements of cdk-nag rules that no finding needed. */
   public unusedNagAcknowledgements(): RecordedAcknowledgement[] {
-    return this.acknowledgements.filter(a => !this.used.has(a) && NAG_RULE_PREFIXES.some(prefix => bareRuleId(a.id).startsWith(prefix)));
+    return this.unusedAcknowledgements(['cdk-nag']);
+  }
+}
+
+function ackKey(a: RecordedAcknowledgement): string {
+  return `${a.path}\u0000${a.id}`;
+}
+
+/** The checker a rule id belongs to, from its form ('AwsSolutions-S1', 'CT.S3.PR.9', 'CKV_AWS_18', 'W3005'). */
+export function checkerOfRule(id: string): CheckerName | undefined {
+  const bare = bareRuleId(id);
+  if (NAG_RULE_PREFIXES.some(prefix => bare.startsWith(prefix))) return 'cdk-nag';
+  if (/^CT\.[A-Z0-9]+\.PR\.\d+$/.test(bare)) return 'control-tower';
+  if (/^CKV2?_[A-Z0-9_]+$/.test(bare)) return 'checkov';
+  if (/^[EWI]\d{4}$/.test(bare)) return 'cfn-lint';
+  return undefined;
+}
+
+/**
+ * Marks the open findings that the app acknowledged, on their resource or an ancestor, with a
+ * reason. An acknowledgement without a reason leaves the finding open and says so.
+ */
+export function applyAcknowledgements(findings: readonly CheckerFinding[], stacks: readonly LoadedStack[]): void {
+  const byName = new Map(stacks.map(s => [s.stack, s]));
+  for (const f of findings) {
+    const s = byName.get(f.stack);
+    if (f.status !== 'open' || !s || !f.logicalId) continue;
+    const ack = s.meta.acknowledgementOf(f.logicalId, f.rule);
+    if (!ack) continue;
+    if (ack.reason === '') {
+      (f as { message: string }).message = `${f.message} (acknowledged on /${ack.path} without a reason, which does not count: give one)`;
+      continue;
+    }
+    f.status = 'acknowledged';
+    f.reason = ack.reason;
+    f.exceptedBy = `/${ack.path}`;
   }
 }
 
@@ -332,6 +411,8 @@ export function missingToolMessage(name: Tool['name'], search: ToolSearch): stri
 
 export interface LoadedStack extends AssemblyTemplate {
   readonly meta: StackMetadata;
+  /** For a NestedStack's template: the display name of the top-level stack it is deployed with. */
+  readonly nestedIn?: string;
 }
 
 function resourceType(s: LoadedStack, logicalId: string): string | undefined {
@@ -345,7 +426,7 @@ const NAG_PACK_LABELS: Record<NagFinding['pack'], string> = {
   PCIDSS321: 'PCI DSS 3.2.1',
 };
 
-/** cdk-nag's four packs over the templates rebuilt as L1 constructs; acknowledgements applied from the metadata. */
+/** cdk-nag's four packs over the templates rebuilt as L1 constructs (acknowledgements are applied by `applyAcknowledgements`). */
 export function runCdkNag(stacks: readonly LoadedStack[]): CheckerFinding[] {
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { App, Stack } = require('aws-cdk-lib') as typeof import('aws-cdk-lib');
@@ -374,12 +455,6 @@ export function runCdkNag(stacks: readonly LoadedStack[]): CheckerFinding[] {
       message: `[${NAG_PACK_LABELS[f.pack]}] ${f.message}`,
       status: 'open',
     };
-    const ack = s.meta.acknowledgementOf(logicalId, f.ruleId);
-    if (ack) {
-      finding.status = 'acknowledged';
-      finding.reason = ack.reason;
-      finding.exceptedBy = `/${ack.path}`;
-    }
     return finding;
   });
 }
@@ -592,7 +667,7 @@ export function parseArgs(argv: readonly string[]): Options {
       checkers = list as CheckerName[];
       i++;
     } else if (a === '-h' || a === '--help') {
-      throw new UsageError(USAGE);
+      throw new HelpRequested(HELP);
     } else if (a.startsWith('-')) {
       throw new UsageError(`Unknown option ${a}.\n${USAGE}`);
     } else if (assemblyDir === undefined) {
@@ -606,6 +681,89 @@ export function parseArgs(argv: readonly string[]): Options {
 }
 
 const USAGE = 'Usage: check-assembly.ts <cloud-assembly-dir> [--allowlist <file> | --no-allowlist] [--checkers cdk-nag,control-tower,checkov,cfn-lint] [--report <file>]';
+
+/** What `--help` prints. */
+export const HELP = [
+  USAGE,
+  '',
+  'Runs cdk-nag (AwsSolutions, NIST 800-53 rev 5, HIPAA Security, PCI DSS 3.2.1), the AWS Control Tower',
+  'proactive controls, checkov and cfn-lint over every template of a synthesized cloud assembly (Stages',
+  'and NestedStacks included), and fails on any finding that is neither acknowledged nor allow-listed.',
+  '',
+  'Acknowledge a finding in the app, on the one resource it concerns, with the rule id of any checker:',
+  "  Validations.of(resource).acknowledge({ id: 'CT.S3.PR.9', reason: '...' })",
+  'The reason is required. Acknowledgements on the App or a Stage are NOT written to the cloud assembly,',
+  'so this script cannot see them: acknowledge on a Stack or below.',
+  '',
+  'Options:',
+  '  --allowlist <file>   exceptions for Control Tower, checkov and cfn-lint findings the app cannot',
+  `                       acknowledge (default: ${path.join(REPO_ROOT, 'checkers-allowlist.json')})`,
+  '  --no-allowlist       use none',
+  `  --checkers <list>    a comma-separated subset of ${CHECKERS.join(',')} (default: all)`,
+  '  --report <file>      the JSON report (default: <cloud-assembly-dir>/checkers-report.json)',
+  '',
+  'checkov and cfn-lint are looked up in $CHECKOV / $CFN_LINT, then .venv/checkers/bin and .venv/bin, then PATH.',
+  'Exit code: 0 nothing open, 1 findings open, 2 bad input, a checker not installed, or a checker that failed.',
+].join('\n');
+
+/** `--help`: not an error. */
+export class HelpRequested extends UsageError {}
+
+/**
+ * The templates of a stack artifact's NestedStacks. CDK records each (nested) stack's template file
+ * as `aws:cdk:templateFile` metadata on the stack construct; a NestedStack's file sits beside its
+ * parent's (`<ParentNestedXXXX>.nested.template.json`) and its resources' metadata is the parent's.
+ */
+export function nestedTemplates(parent: AssemblyTemplate): { path: string; file: string }[] {
+  const own = path.basename(parent.templateFile);
+  const out: { path: string; file: string }[] = [];
+  for (const [rawPath, entries] of Object.entries(parent.metadata)) {
+    for (const entry of entries) {
+      if (entry.type !== TEMPLATE_FILE || typeof entry.data !== 'string' || entry.data === own) continue;
+      out.push({ path: rawPath.replace(/^\//, ''), file: path.join(path.dirname(parent.templateFile), entry.data) });
+    }
+  }
+  return out.sort((a, b) => a.path.localeCompare(b.path));
+}
+
+const TEMPLATE_FILE = 'aws:cdk:templateFile';
+
+/** The stack's own construct path: where its own template file is recorded (undefined when not recorded). */
+function stackPath(t: AssemblyTemplate): string | undefined {
+  const own = path.basename(t.templateFile);
+  const found = Object.entries(t.metadata).find(([, entries]) => entries.some(e => e.type === TEMPLATE_FILE && e.data === own));
+  return found?.[0].replace(/^\//, '');
+}
+
+/** A stack and its nested stacks, each a template with the part of the stack's metadata it holds. */
+function withNestedStacks(t: AssemblyTemplate): LoadedStack[] {
+  const nested = nestedTemplates(t);
+  const roots = nested.map(n => n.path);
+  const used = new Set<string>();
+  const below = (root: string) => roots.filter(r => r !== root && (root === '' || r.startsWith(`${root}/`)));
+  const top: LoadedStack = { ...t, meta: new StackMetadata(t.metadata, { root: stackPath(t) ?? '', nestedRoots: roots }, used) };
+  return [top, ...nested.map(n => {
+    if (!fs.existsSync(n.file)) {
+      throw new UsageError(`The nested stack ${n.path} of ${t.stack} has no template in the cloud assembly (${n.file} is missing). Synthesize the app again.`);
+    }
+    let template: AssemblyTemplate['template'];
+    try {
+      template = JSON.parse(fs.readFileSync(n.file, 'utf8'));
+    } catch (e) {
+      throw new UsageError(`Cannot read the template of nested stack ${n.path} (${n.file}): ${(e as Error).message}`);
+    }
+    return {
+      stack: n.path,
+      template,
+      artifactId: t.artifactId,
+      templateFile: n.file,
+      region: t.region,
+      metadata: t.metadata,
+      nestedIn: t.stack,
+      meta: new StackMetadata(t.metadata, { root: n.path, nestedRoots: below(n.path) }, used),
+    };
+  })];
+}
 
 /** Reads the assembly's stack templates, with clear errors for a missing or empty assembly. */
 export function loadAssembly(assemblyDir: string): LoadedStack[] {
@@ -625,7 +783,7 @@ export function loadAssembly(assemblyDir: string): LoadedStack[] {
   if (templates.length === 0) {
     throw new UsageError(`The cloud assembly ${assemblyDir} holds no stack templates: nothing to check. Does the app define a Stack?`);
   }
-  return templates.map(t => ({ ...t, meta: new StackMetadata(t.metadata) }));
+  return templates.flatMap(withNestedStacks);
 }
 
 export interface Report {
@@ -646,6 +804,10 @@ export async function main(argv: readonly string[], io: Io = CONSOLE, env: NodeJ
   try {
     return await check(parseArgs(argv), io, env);
   } catch (e) {
+    if (e instanceof HelpRequested) {
+      io.log(e.message);
+      return 0;
+    }
     if (e instanceof UsageError) {
       io.error(`check-assembly: ${e.message}`);
       return 2;
@@ -684,11 +846,7 @@ async function check(options: Options, io: Io, env: NodeJS.ProcessEnv): Promise<
 
   io.log(`Cloud assembly: ${options.assemblyDir}`);
   if (toolNotes.length > 0) io.log(`Using ${toolNotes.join(', ')}`);
-  io.log(`Stacks (${stacks.length}): ${stacks.map(s => `${s.stack} (${Object.keys(s.template.Resources ?? {}).length} resources)`).join(', ')}`);
-  const nested = stacks.filter(s => Object.values(s.template.Resources ?? {}).some(r => r.Type === 'AWS::CloudFormation::Stack'));
-  for (const s of nested) {
-    io.log(`Note: ${s.stack} has nested stacks (AWS::CloudFormation::Stack); their templates are not checked here.`);
-  }
+  io.log(`Stacks (${stacks.length}): ${stacks.map(s => `${s.stack} (${s.nestedIn ? 'nested, ' : ''}${Object.keys(s.template.Resources ?? {}).length} resources)`).join(', ')}`);
 
   // The Python checkers run in the background while cdk-nag and cfn-guard run here.
   const checkov = tools.checkov ? runCheckov(tools.checkov, stacks) : undefined;
@@ -726,7 +884,8 @@ async function check(options: Options, io: Io, env: NodeJS.ProcessEnv): Promise<
     results['cfn-lint'] = { tool: `cfn-lint ${tools['cfn-lint']!.version}: errors and warnings`, findings, notes: [] };
   }
 
-  // Allow-list what the app could not acknowledge.
+  // Acknowledgements made in the app first, then the allow-list for what the app could not acknowledge.
+  applyAcknowledgements(Object.values(results).flatMap(r => r!.findings), stacks);
   const usedEntries = new Set<AllowlistEntry>();
   for (const r of Object.values(results)) {
     for (const f of r!.findings) {
@@ -748,9 +907,9 @@ async function check(options: Options, io: Io, env: NodeJS.ProcessEnv): Promise<
     })),
     checkers: results,
     unusedAllowlistEntries: allowlist.filter(e => options.checkers.includes(e.checker) && !usedEntries.has(e)),
-    unusedAcknowledgements: options.checkers.includes('cdk-nag')
-      ? stacks.flatMap(s => s.meta.unusedNagAcknowledgements().map(a => ({ stack: s.stack, path: `/${a.path}`, id: a.id })))
-      : [],
+    // A stack and its nested stacks share their acknowledgements: listed once, with the top-level stack.
+    unusedAcknowledgements: stacks.filter(s => !s.nestedIn)
+      .flatMap(s => s.meta.unusedAcknowledgements(options.checkers).map(a => ({ stack: s.stack, path: `/${a.path}`, id: a.id }))),
     open: Object.values(results).reduce((n, r) => n + r!.findings.filter(f => f.status === 'open').length, 0),
   };
 
@@ -837,7 +996,7 @@ function printSummary(report: Report, io: Io): void {
   }
   if (report.unusedAcknowledgements.length > 0) {
     const ids = [...new Set(report.unusedAcknowledgements.map(a => a.id))].sort();
-    io.log(`cdk-nag acknowledgements that no finding needed (${report.unusedAcknowledgements.length}, listed in the report): ${ids.join(', ')}`);
+    io.log(`Acknowledgements that no finding needed (${report.unusedAcknowledgements.length}, listed in the report): ${ids.join(', ')}`);
   }
   io.log(report.open === 0
     ? 'PASSED: every finding is acknowledged in the app or allow-listed, with its reason.'

@@ -51,7 +51,10 @@ export interface AccessLogsBucketProps {
  *   conditioned on `aws:SourceAccount` and on `aws:SourceArn` listing every source bucket,
  *   written by this construct whatever feature flags the app sets.
  * - It does not log to itself (logging a log bucket loops); the cdk-nag rules that ask for it
- *   are acknowledged on this bucket only.
+ *   are acknowledged on this bucket only, and so are the AWS Control Tower controls and the
+ *   checkov check that AWS makes impossible for a log target (`CT.S3.PR.2`, `CT.S3.PR.9`,
+ *   `CT.S3.PR.10`, `CKV_AWS_18`), in the cloud assembly only (never in template Metadata, which
+ *   Control Tower's CloudFormation hooks would obey).
  *
  * Child construct ids: `Resource` (the `AWS::S3::Bucket`), `Policy` (the `AWS::S3::BucketPolicy`).
  */
@@ -126,6 +129,7 @@ export class AccessLogsBucket extends s3.Bucket {
     const loop = 'This bucket is the server access log target. Logging it to itself would loop, and a second log bucket would only move the problem.';
     const sseS3 = 'AWS does not support SSE-KMS default encryption on a server access log target; SSE-S3 is the strongest encryption it allows.';
     const replication = 'Server access logs are an audit copy of requests, not primary data; replicate them with a replication rule if your retention policy asks for a second region.';
+    const objectLock = 'AWS does not deliver server access logs to a target bucket that has an Object Lock default retention period.';
     acknowledgeRules(cfn, [
       { id: 'AwsSolutions-S1', reason: loop },
       ...['NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321'].flatMap(pack => [
@@ -133,6 +137,11 @@ export class AccessLogsBucket extends s3.Bucket {
         { id: `${pack}-S3DefaultEncryptionKMS`, reason: sseS3 },
         { id: `${pack}-S3BucketReplicationEnabled`, reason: replication },
       ]),
+      // AWS Control Tower proactive controls and checkov: read from the cloud assembly by scripts/check-assembly.ts.
+      { id: 'CT.S3.PR.2', reason: loop },
+      { id: 'CT.S3.PR.9', reason: objectLock },
+      { id: 'CT.S3.PR.10', reason: sseS3 },
+      { id: 'CKV_AWS_18', reason: loop },
     ]);
   }
 

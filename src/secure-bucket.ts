@@ -359,6 +359,14 @@ export class SecureBucket extends s3.Bucket {
 
     if (settings.objectLock) {
       cfn.objectLockConfiguration = { objectLockEnabled: 'Enabled', rule: { defaultRetention: settings.objectLock } };
+    } else {
+      // AWS Control Tower's CT.S3.PR.9 asks for Object Lock. Acknowledged in the cloud assembly only (read by
+      // scripts/check-assembly.ts), never in template Metadata, which Control Tower's CloudFormation hook would obey.
+      acknowledgeRules(cfn, [{
+        id: 'CT.S3.PR.9',
+        reason: 'Object Lock cannot be turned off once enabled, and forbids deleting object versions before their retention ends: '
+          + 'an explicit option of SecureBucket (objectLock), not a default.',
+      }]);
     }
 
     this.serverAccessLogsBucket = this.configureServerAccessLogs(props);

@@ -2,12 +2,15 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Stack, Stage, Validations } from 'aws-cdk-lib';
+import { App, NestedStack, Stack, Stage, Validations } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import {
   AllowlistEntry,
   allowlistEntryFor,
+  applyAcknowledgements,
   assertNotStackWide,
+  CheckerFinding,
+  checkerOfRule,
   findTool,
   loadAllowlist,
   loadAssembly,
@@ -24,7 +27,7 @@ import {
   UsageError,
   validateEntry,
 } from '../scripts/check-assembly';
-import { SecureBucket } from '../src';
+import { AccessLogsBucket, SecureBucket } from '../src';
 
 const REPO = path.resolve(__dirname, '..');
 const SCRIPT = path.join(REPO, 'scripts', 'check-assembly.ts');
@@ -129,6 +132,11 @@ describe('acknowledgements read from the cloud assembly', () => {
     ]);
   });
 
+  test('tells the checker of a rule id from its form', () => {
+    expect(['AwsSolutions-S1', 'NIST.800.53.R5-S3BucketReplicationEnabled', 'AwsSolutions::AwsSolutions-S10', 'CT.S3.PR.9', 'CT.KMS.PR.1', 'CKV_AWS_18', 'CKV2_AWS_62', 'W3005', 'E3002', 'SB-S3-01']
+      .map(checkerOfRule)).toEqual(['cdk-nag', 'cdk-nag', 'cdk-nag', 'control-tower', 'control-tower', 'checkov', 'checkov', 'cfn-lint', 'cfn-lint', undefined]);
+  });
+
   test('reads what Validations.of(x).acknowledge() writes, from a synthesized app with a Stage', () => {
     // GIVEN an app whose acknowledgement sits on an L2 bucket inside a Stage
     const outdir = tmpDir();
@@ -148,14 +156,81 @@ describe('acknowledgements read from the cloud assembly', () => {
   });
 });
 
+describe('acknowledgements of Control Tower, checkov and cfn-lint rules', () => {
+  const metadata = {
+    '/S/Data/Resource': [
+      { type: 'aws:cdk:logicalId', data: 'Data1234' },
+      { type: 'aws:cdk:acknowledged-rules', data: { 'Annotation::CT.S3.PR.9': 'Object Lock is an explicit option', 'Annotation::CKV_AWS_18': '' } },
+    ],
+    '/S/Other/Resource': [{ type: 'aws:cdk:logicalId', data: 'Other5678' }],
+    '/S/Linted': [{ type: 'aws:cdk:acknowledged-rules', data: { 'Annotation::W3005': 'the dependency is explicit on purpose' } }],
+    '/S/Linted/Resource': [{ type: 'aws:cdk:logicalId', data: 'Linted9' }],
+  };
+  const stacks = () => [{ ...loadAssembly(handWrittenAssembly())[0], stack: 'S', meta: new StackMetadata(metadata) }];
+  const finding = (checker: CheckerFinding['checker'], rule: string, logicalId: string): CheckerFinding => ({
+    checker, rule, stack: 'S', logicalId, constructPaths: [], message: 'what the checker says', status: 'open',
+  });
+
+  test('an acknowledgement silences exactly that rule on exactly that resource, with its reason', () => {
+    // GIVEN findings of three checkers on the acknowledged resource and on a sibling
+    const findings = [
+      finding('control-tower', 'CT.S3.PR.9', 'Data1234'),
+      finding('control-tower', 'CT.S3.PR.2', 'Data1234'),
+      finding('control-tower', 'CT.S3.PR.9', 'Other5678'),
+      finding('cfn-lint', 'W3005', 'Linted9'),
+      finding('cfn-lint', 'W3005', 'Other5678'),
+      finding('control-tower', 'CT.S3.PR.9', ''),
+    ];
+    // WHEN the acknowledgements are applied
+    applyAcknowledgements(findings, stacks());
+    // THEN only the acknowledged rule on the acknowledged resource (or below the acknowledged construct) is excepted
+    expect(findings.map(f => `${f.rule}@${f.logicalId || '-'}:${f.status}`)).toEqual([
+      'CT.S3.PR.9@Data1234:acknowledged',
+      'CT.S3.PR.2@Data1234:open',
+      'CT.S3.PR.9@Other5678:open',
+      'W3005@Linted9:acknowledged',
+      'W3005@Other5678:open',
+      'CT.S3.PR.9@-:open',
+    ]);
+    expect(findings[0]).toMatchObject({ reason: 'Object Lock is an explicit option', exceptedBy: '/S/Data/Resource' });
+    expect(findings[3]).toMatchObject({ reason: 'the dependency is explicit on purpose', exceptedBy: '/S/Linted' });
+  });
+
+  test('fails to silence a finding with an acknowledgement that has no reason, and says why', () => {
+    const findings = [finding('checkov', 'CKV_AWS_18', 'Data1234')];
+    applyAcknowledgements(findings, stacks());
+    expect(findings[0].status).toBe('open');
+    expect(findings[0].reason).toBeUndefined();
+    expect(findings[0].message).toMatch(/acknowledged on \/S\/Data\/Resource without a reason, which does not count/);
+  });
+
+  test('an acknowledgement with a reason wins over one without on the same construct', () => {
+    const meta = new StackMetadata({
+      '/S/Data/Resource': [
+        { type: 'aws:cdk:logicalId', data: 'Data1234' },
+        { type: 'aws:cdk:acknowledged-rules', data: { 'Annotation::CT.S3.PR.9': 'the reason' } },
+        { type: 'aws:cdk:acknowledged-rules', data: { 'Annotation::CT.S3.PR.9': '   ' } },
+      ],
+    });
+    expect(meta.acknowledgementOf('Data1234', 'CT.S3.PR.9')?.reason).toBe('the reason');
+  });
+
+  test('lists the unused acknowledgements of the checkers that ran only', () => {
+    const meta = new StackMetadata(metadata);
+    meta.acknowledgementOf('Data1234', 'CT.S3.PR.9');
+    expect(meta.unusedAcknowledgements(['control-tower', 'cfn-lint']).map(a => a.id)).toEqual(['W3005']);
+    expect(meta.unusedAcknowledgements(['cdk-nag'])).toEqual([]);
+  });
+});
+
 describe('the allow-list', () => {
   const entry = (over: Partial<AllowlistEntry> = {}): AllowlistEntry => ({
     checker: 'control-tower', rule: 'CT.S3.PR.2', resource: '*SecureBucketAccessLogs*', reason: 'a log target does not log to itself', ...over,
   });
 
   test("the repository's allow-list is valid and every exception names a resource and a reason", () => {
+    // (SecureBucket and AccessLogsBucket acknowledge what they fail by design themselves, so it may be empty.)
     const entries = loadAllowlist(path.join(REPO, 'checkers-allowlist.json'));
-    expect(entries.length).toBeGreaterThan(0);
     for (const e of entries) {
       expect(e.reason.length).toBeGreaterThan(40);
       expect(e.resource.replace(/[*?]/g, '').length).toBeGreaterThan(10);
@@ -356,6 +431,27 @@ describe('the command on bad input (child process)', () => {
     expect(r.stderr).toMatch(/cfn-lint is not installed/);
   });
 
+  test('fails with exit code 2 when a nested stack\'s template is missing from the assembly', () => {
+    const outdir = tmpDir();
+    const app = new App({ outdir, builtinCloudFormationValidation: false });
+    new s3.Bucket(new NestedStack(new Stack(app, 'Parent'), 'Nested'), 'Bucket');
+    app.synth();
+    const nestedFile = fs.readdirSync(outdir).find(f => f.endsWith('.nested.template.json'))!;
+    fs.rmSync(path.join(outdir, nestedFile));
+    const r = runScript([outdir, '--checkers', 'control-tower']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`nested stack Parent/Nested of Parent has no template .*${nestedFile.replace(/\./g, '\\.')} is missing`));
+  });
+
+  test('--help says how to acknowledge, that App and Stage acknowledgements are not seen, and exits 0', async () => {
+    const lines: string[] = [];
+    const code = await main(['--help'], { log: l => lines.push(l), error: l => lines.push(l) });
+    expect(code).toBe(0);
+    const text = lines.join('\n');
+    expect(text).toMatch(/Validations\.of\(resource\)\.acknowledge\(\{ id: 'CT\.S3\.PR\.9'/);
+    expect(text).toMatch(/Acknowledgements on the App or a Stage are NOT written to the cloud assembly/);
+  });
+
   test('fails with exit code 2 on an unknown checker name', () => {
     const r = runScript([handWrittenAssembly(), '--checkers', 'cdk-nag,tfsec']);
     expect(r.status).toBe(2);
@@ -405,5 +501,136 @@ describe('the command on a synthesized app (cdk-nag and Control Tower, in proces
     expect(text).toMatch(/OPEN:/);
     expect(text).toMatch(/why: a scratch bucket that nobody audits/);
     expect(text).toMatch(/FAILED: \d+ finding\(s\) neither acknowledged nor allow-listed/);
+  });
+});
+
+/** Runs the command in process; returns its exit code, the printed lines and the report. */
+async function check(outdir: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; text: string; report: Report }> {
+  const lines: string[] = [];
+  const code = await main([outdir, ...args], { log: l => lines.push(l), error: l => lines.push(l) }, env);
+  const reportFile = path.join(outdir, 'checkers-report.json');
+  const report = fs.existsSync(reportFile) ? JSON.parse(fs.readFileSync(reportFile, 'utf8')) : undefined;
+  return { code, text: lines.join('\n'), report };
+}
+
+describe('acknowledgements written by SecureBucket and AccessLogsBucket', () => {
+  test('Control Tower: what a data bucket and a log target fail by design is acknowledged on each bucket, with the AWS reason, and nothing is open', async () => {
+    // GIVEN a SecureBucket with its stack's AccessLogsBucket, and a SecureBucket with Object Lock
+    const outdir = tmpDir();
+    const app = new App({ outdir, builtinCloudFormationValidation: false });
+    const stack = new Stack(app, 'Checked', { env: { account: '111111111111', region: 'us-east-1' } });
+    const data = new SecureBucket(stack, 'Data');
+    const locked = new SecureBucket(stack, 'Locked', { objectLock: { mode: s3.ObjectLockMode.GOVERNANCE, defaultRetentionDays: 30 } });
+    app.synth();
+
+    // WHEN Control Tower runs without an allow-list
+    const { code, report, text } = await check(outdir, ['--checkers', 'control-tower', '--no-allowlist']);
+
+    // THEN every finding is acknowledged on its own bucket resource
+    expect(code).toBe(0);
+    const findings = report.checkers['control-tower']!.findings;
+    const on = (bucket: s3.IBucket) => findings.filter(f => f.logicalId === stack.getLogicalId(bucket.node.defaultChild as s3.CfnBucket))
+      .map(f => `${f.rule}:${f.status}:${f.exceptedBy}`).sort();
+    const logs = AccessLogsBucket.ofStack(stack);
+    expect(on(data)).toEqual(['CT.S3.PR.9:acknowledged:/Checked/Data/Resource']);
+    expect(on(logs)).toEqual([
+      'CT.S3.PR.10:acknowledged:/Checked/SecureBucketAccessLogs/Resource',
+      'CT.S3.PR.2:acknowledged:/Checked/SecureBucketAccessLogs/Resource',
+      'CT.S3.PR.9:acknowledged:/Checked/SecureBucketAccessLogs/Resource',
+    ]);
+    expect(on(locked)).toEqual([]);
+    expect(findings.every(f => f.status === 'acknowledged')).toBe(true);
+    expect(findings.find(f => f.constructPaths[0] === 'Checked/Data/Resource')!.reason).toMatch(/Object Lock cannot be turned off once enabled/);
+    expect(findings.find(f => f.rule === 'CT.S3.PR.9' && f.constructPaths[0] === 'Checked/SecureBucketAccessLogs/Resource')!.reason)
+      .toMatch(/does not deliver server access logs to a target bucket that has an Object Lock default retention/);
+    expect(findings.find(f => f.rule === 'CT.S3.PR.10')!.reason).toMatch(/does not support SSE-KMS default encryption on a server access log target/);
+    // no acknowledgement went unused, and none is written into the template (Control Tower's hooks read template Metadata)
+    expect(report.unusedAcknowledgements).toEqual([]);
+    const template = fs.readFileSync(path.join(outdir, 'Checked.template.json'), 'utf8');
+    expect(template).not.toMatch(/SuppressedRules|CT\.S3\.PR|CKV_AWS/);
+    expect(text).toMatch(/PASSED/);
+  });
+
+  test('fails on a Control Tower finding acknowledged without a reason', async () => {
+    // GIVEN a plain bucket whose CT.S3.PR.9 is acknowledged with an empty reason, and CT.S3.PR.2 with one
+    const outdir = tmpDir();
+    const app = new App({ outdir, builtinCloudFormationValidation: false });
+    const stack = new Stack(app, 'Checked');
+    const plain = new s3.Bucket(stack, 'Plain');
+    Validations.of(plain).acknowledge({ id: 'CT.S3.PR.9', reason: '' });
+    Validations.of(plain).acknowledge({ id: 'CT.S3.PR.2', reason: 'a scratch bucket that nobody audits' });
+    app.synth();
+    // WHEN Control Tower runs
+    const { code, report } = await check(outdir, ['--checkers', 'control-tower', '--no-allowlist']);
+    // THEN CT.S3.PR.9 stays open, CT.S3.PR.2 is acknowledged
+    expect(code).toBe(1);
+    const findings = report.checkers['control-tower']!.findings;
+    expect(findings.find(f => f.rule === 'CT.S3.PR.9')).toMatchObject({ status: 'open', message: expect.stringMatching(/without a reason/) });
+    expect(findings.find(f => f.rule === 'CT.S3.PR.2')).toMatchObject({ status: 'acknowledged', exceptedBy: '/Checked/Plain' });
+  });
+
+  test('checkov: the log target\'s CKV_AWS_18 is acknowledged on the log bucket only', async () => {
+    // GIVEN a SecureBucket and its log bucket, and a checkov that fails CKV_AWS_18 on both buckets
+    const outdir = tmpDir();
+    const app = new App({ outdir, builtinCloudFormationValidation: false });
+    const stack = new Stack(app, 'Checked');
+    const data = new SecureBucket(stack, 'Data');
+    app.synth();
+    const file = path.join(outdir, 'Checked.template.json');
+    const idOf = (b: s3.IBucket) => stack.getLogicalId(b.node.defaultChild as s3.CfnBucket);
+    const failed = [idOf(AccessLogsBucket.ofStack(stack)), idOf(data)].map(id => ({
+      check_id: 'CKV_AWS_18', check_name: 'Ensure the S3 bucket has access logging enabled', resource: `AWS::S3::Bucket.${id}`, file_abs_path: file,
+    }));
+    const output = JSON.stringify({ check_type: 'cloudformation', results: { passed_checks: [], failed_checks: failed, skipped_checks: [], parsing_errors: [] } });
+    const outputFile = path.join(tmpDir(), 'checkov.json');
+    fs.writeFileSync(outputFile, output);
+    const checkov = fakeTool(tmpDir(), 'checkov', `if [ "$1" = --version ]; then echo 3.3.30; exit 0; fi\ncat '${outputFile}'; exit 1`);
+
+    // WHEN checkov runs
+    const { code, report } = await check(outdir, ['--checkers', 'checkov', '--no-allowlist'], { ...process.env, CHECKOV: checkov });
+
+    // THEN the log bucket's finding is acknowledged with the AWS reason, the data bucket's stays open
+    expect(code).toBe(1);
+    const findings = report.checkers.checkov!.findings;
+    expect(findings.map(f => `${f.logicalId}:${f.status}`)).toEqual([`${idOf(AccessLogsBucket.ofStack(stack))}:acknowledged`, `${idOf(data)}:open`]);
+    expect(findings[0].reason).toMatch(/server access log target/);
+  });
+});
+
+describe('NestedStack templates', () => {
+  test('are checked, each resource with its own construct path and acknowledgements', async () => {
+    // GIVEN a stack and its nested stack, each with a bucket of the same id (so the same logical id)
+    const outdir = tmpDir();
+    const app = new App({ outdir, builtinCloudFormationValidation: false });
+    const parent = new Stack(app, 'Parent');
+    const nested = new NestedStack(parent, 'Nested');
+    const outer = new s3.Bucket(parent, 'Bucket');
+    const inner = new s3.Bucket(nested, 'Bucket');
+    new SecureBucket(nested, 'Data');
+    Validations.of(inner).acknowledge({ id: 'CT.S3.PR.9', reason: 'the nested scratch bucket keeps nothing' });
+    Validations.of(inner).acknowledge({ id: 'AwsSolutions-S1', reason: 'the nested scratch bucket keeps nothing' });
+    app.synth();
+    const id = parent.getLogicalId(outer.node.defaultChild as s3.CfnBucket);
+    expect(nested.getLogicalId(inner.node.defaultChild as s3.CfnBucket)).toBe(id);
+
+    // WHEN the assembly is read and checked
+    const stacks = loadAssembly(outdir);
+    const { report } = await check(outdir, ['--checkers', 'cdk-nag,control-tower', '--no-allowlist']);
+
+    // THEN the nested template is one of the checked stacks, and the two buckets are told apart
+    expect(stacks.map(s => [s.stack, s.nestedIn])).toEqual([['Parent', undefined], ['Parent/Nested', 'Parent']]);
+    expect(stacks[0].meta.pathsOf(id)).toEqual(['Parent/Bucket/Resource']);
+    expect(stacks[1].meta.pathsOf(id)).toEqual(['Parent/Nested/Bucket/Resource']);
+    expect(report.stacks.map(s => s.name)).toEqual(['Parent', 'Parent/Nested']);
+    for (const checker of ['cdk-nag', 'control-tower'] as const) {
+      const findings = report.checkers[checker]!.findings;
+      const status = (stack: string, rule: string) => findings.find(f => f.stack === stack && f.logicalId === id && f.rule === rule)?.status;
+      const rule = checker === 'cdk-nag' ? 'AwsSolutions-S1' : 'CT.S3.PR.9';
+      expect([status('Parent', rule), status('Parent/Nested', rule)]).toEqual(['open', 'acknowledged']);
+    }
+    // the SecureBucket in the nested stack: its log bucket and itself, acknowledged by the library
+    const ct = report.checkers['control-tower']!.findings.filter(f => f.stack === 'Parent/Nested' && f.logicalId !== id);
+    expect(ct.length).toBeGreaterThan(0);
+    expect(ct.filter(f => f.status === 'open')).toEqual([]);
   });
 });

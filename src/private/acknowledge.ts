@@ -15,6 +15,12 @@ export interface RuleAcknowledgement {
  * Unlike `Validations.acknowledge`, it writes one entry for all the rules and without a stack
  * trace: a SecureBucket acknowledges rules on every bucket, and a captured trace per rule was a
  * measurable part of synth time and tripled the size of the assembly's metadata (docs/BENCHMARKS.md).
+ *
+ * Ids of checkers that do not run in CDK (AWS Control Tower controls such as `CT.S3.PR.9`,
+ * checkov checks such as `CKV_AWS_18`) are written the same way: they only reach the cloud
+ * assembly's manifest metadata, where scripts/check-assembly.ts reads them. They never go into
+ * template Metadata (`guard.SuppressedRules`, `checkov.skip`), which would also switch off an
+ * organisation's Control Tower proactive controls (CloudFormation hooks) for the resource.
  */
 export function acknowledgeRules(construct: IConstruct, acknowledgements: RuleAcknowledgement[]): void {
   const data = Object.fromEntries(acknowledgements.map(a => [`Annotation::${a.id}`, a.reason]));

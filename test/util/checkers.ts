@@ -175,10 +175,27 @@ export interface Acknowledgement {
 }
 
 /**
+ * Ids of the checkers that only run on the cloud assembly (scripts/check-assembly.ts): AWS Control
+ * Tower controls ('CT.S3.PR.9'), checkov checks ('CKV_AWS_18') and cfn-lint rules ('W3005').
+ */
+const ASSEMBLY_CHECKER_RULE = /^(CT\.[A-Z0-9]+\.PR\.\d+|CKV2?_[A-Z0-9_]+|[EWI]\d{4})$/;
+
+/**
  * List every acknowledgement recorded on `scope` or below it (cdk-nag itself does
- * not report acknowledged findings anywhere, so this is the way to audit them).
+ * not report acknowledged findings anywhere, so this is the way to audit them),
+ * except those of the checkers that run on the cloud assembly only (Control Tower,
+ * checkov, cfn-lint): see `assemblyCheckerAcknowledgements()`.
  */
 export function nagAcknowledgements(scope: IConstruct): Acknowledgement[] {
+  return allAcknowledgements(scope).filter(a => !ASSEMBLY_CHECKER_RULE.test(a.id));
+}
+
+/** The acknowledgements of Control Tower, checkov and cfn-lint rules recorded on `scope` or below it. */
+export function assemblyCheckerAcknowledgements(scope: IConstruct): Acknowledgement[] {
+  return allAcknowledgements(scope).filter(a => ASSEMBLY_CHECKER_RULE.test(a.id));
+}
+
+function allAcknowledgements(scope: IConstruct): Acknowledgement[] {
   const out: Acknowledgement[] = [];
   for (const c of scope.node.findAll()) {
     for (const entry of c.node.metadata) {
