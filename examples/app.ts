@@ -10,6 +10,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import {
   BucketSecurityMonitor,
+  MacieJobFrequency,
   AccessLogsBucket, AccessRestriction, AdminOnlyChanges, FindingLevel, RoleOnly, SecureBucket, SecureBucketAspect, SourceIpOnly, VpcEndpointOnly,
 } from '../src';
 
@@ -86,8 +87,10 @@ export class MonitoringStack extends Stack {
     const monitor = new BucketSecurityMonitor(this, 'Monitor', {
       allBuckets: true,
       alertEmails: ['security-team@example.com'],
+      // Macie enabled, and a weekly sensitive data discovery job over the monitored buckets (a 10% sample).
+      macie: { frequency: MacieJobFrequency.WEEKLY, samplingPercentage: 10 },
     });
-    // A bucket of this stack also gets its S3 data events recorded by the monitor's trail.
+    // A bucket of this stack also gets its S3 data events recorded by the monitor's trail, and is classified by Macie.
     new SecureBucket(this, 'Sensitive').monitorWith(monitor);
   }
 }

@@ -2,7 +2,9 @@ import { Lazy } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { ALERT_RETRY_POLICY } from './alert-dlq';
 import { ACCOUNT_LEVEL_EVENT_NAMES, BUCKET_LEVEL_EVENT_NAMES, OBJECT_LEVEL_EVENT_NAMES } from './s3-api-calls';
 
 /**
@@ -52,10 +54,11 @@ export function alertMessage(): events.RuleTargetInput {
 
 /**
  * An EventBridge rule whose pattern is rendered at synth time (so that buckets added later are in
- * it), targeting the alert topic through the topic policy only (no role).
+ * it), targeting the alert topic through the topic policy only (no role), with a retry policy and
+ * a dead-letter queue.
  */
 export function createAlertRule(
-  scope: Construct, id: string, description: string, pattern: () => Record<string, unknown>, topic: sns.ITopic,
+  scope: Construct, id: string, description: string, pattern: () => Record<string, unknown>, topic: sns.ITopic, deadLetterQueue: sqs.IQueue,
 ): events.Rule {
   const initial = pattern();
   const rule = new events.Rule(scope, id, {
@@ -65,7 +68,10 @@ export function createAlertRule(
   (rule.node.defaultChild as events.CfnRule).eventPattern = Lazy.any({ produce: () => pattern() });
   const input = alertMessage();
   // Not events_targets.SnsTopic: it grants sns:Publish to events.amazonaws.com for any rule of any account.
-  rule.addTarget({ bind: () => ({ arn: topic.topicArn, input }) });
+  // Alerts that cannot be published after the retries go to the dead-letter queue.
+  rule.addTarget({
+    bind: () => ({ arn: topic.topicArn, input, deadLetterConfig: { arn: deadLetterQueue.queueArn }, retryPolicy: ALERT_RETRY_POLICY }),
+  });
   return rule;
 }
 

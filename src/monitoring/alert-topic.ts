@@ -37,7 +37,10 @@ export function checkEmails(owner: string, emails: string[]): void {
  * Deny on `aws:SecureTransport` false), an email subscription per address.
  *
  * The topic has a fixed physical name so that the key policy can name it
- * (`kms:EncryptionContext:aws:sns:topicArn`) without a dependency cycle. EventBridge needs
+ * (`kms:EncryptionContext:aws:sns:topicArn`) without a dependency cycle. SNS puts the topic ARN in
+ * the encryption context under `aws:sns:topicArn`, as AWS's own key policies for encrypted topics
+ * condition on it (for example GameLift's:
+ * https://docs.aws.amazon.com/gamelift/latest/flexmatchguide/queue-notification-sns-sse.html). EventBridge needs
  * `kms:GenerateDataKey*` and `kms:Decrypt` on the key of an encrypted target topic:
  * https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
  */

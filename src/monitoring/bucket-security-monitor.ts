@@ -1,16 +1,21 @@
-import { Annotations, Lazy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, CfnResource, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import * as config from 'aws-cdk-lib/aws-config';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { allowRulesToDeadLetter, createAlertDeadLetterQueue } from './alert-dlq';
 import { accountChangePattern, allowRulesToPublish, bucketChangePattern, createAlertRule } from './alert-rules';
 import { checkEmails, createAlertTopic } from './alert-topic';
 import { IBucketMonitor } from './bucket-monitor';
 import { DetectiveControls } from './detective-controls';
 import { PolicyGranteeCheckOptions, RemediationMode } from './detective-controls-options';
+import { MacieClassification, macieKeyStatement } from './macie';
+import { MacieOptions } from './macie-options';
 import { createMonitorTrail } from './monitor-trail';
 import { invalidProp } from '../private/errors';
 
@@ -81,10 +86,12 @@ export interface BucketSecurityMonitorProps {
   readonly configRecorder?: boolean;
 
   /**
-   * Who the buckets' policies may grant access to, for the policy grantee check rule: the
-   * principals, IP ranges and VPCs of the buckets' access restrictions.
+   * Who the buckets' policies may grant access to, for the policy grantee check rule. By default
+   * each monitored bucket gets a rule with its own grantees, derived from its access restrictions
+   * (VPC ids, IP ranges, principals) and from the principals its policy allows (log delivery,
+   * replication...). A list given here replaces the derived one.
    *
-   * @default - the stack's account, and the CloudTrail, S3 log delivery and AWS Config service principals
+   * @default - derived per bucket; see `PolicyGranteeCheckOptions`
    */
   readonly policyGrantees?: PolicyGranteeCheckOptions;
 
@@ -96,6 +103,17 @@ export interface BucketSecurityMonitorProps {
    * @default RemediationMode.NONE
    */
   readonly remediation?: RemediationMode;
+
+  /**
+   * Amazon Macie: enable it and run a sensitive data discovery job over the monitored buckets (or
+   * `macie.buckets`). The keys that SecureBuckets created get the key policy statement Macie needs
+   * to decrypt their objects, and Macie's service-linked role is exempted from the buckets' access
+   * restrictions. For a key you manage, add `BucketSecurityMonitor.macieKeyPolicyStatement(scope)`
+   * to its policy yourself.
+   *
+   * @default - Macie is not configured
+   */
+  readonly macie?: MacieOptions;
 }
 
 /**
@@ -106,16 +124,29 @@ export interface BucketSecurityMonitorProps {
  * (who, what call, which bucket, from which IP, when) to an encrypted, TLS-only SNS topic.
  *
  * Child construct ids (part of the contract): `Trail`, `TrailBucket`, `TrailKey`, `TrailLogs`,
- * `TrailLogsRole` (only when no `trail` is given), `Alerts` (the topic), `AlertKey`,
+ * `TrailLogsRole` (only when no `trail` is given), `Alerts` (the topic), `AlertKey`, `AlertsDeadLetterQueue`,
  * `BucketChanges` and `AccountPublicAccessBlockChanges` (the rules), `Config` (the Config rules, recorder
- * and remediation).
+ * and remediation), `Macie` (the Macie session and classification job).
  */
 export class BucketSecurityMonitor extends Construct implements IBucketMonitor {
+  /**
+   * The key-policy statement that lets Amazon Macie decrypt objects encrypted with a customer-managed
+   * KMS key: `kms:Decrypt` for Macie's service-linked role (`AWSServiceRoleForAmazonMacie`) of the
+   * account of `scope`'s stack, as the Macie User Guide documents it. Add it to the policy of a key you
+   * manage once Macie is enabled (KMS refuses a policy naming a role that does not exist yet).
+   */
+  public static macieKeyPolicyStatement(scope: Construct): iam.PolicyStatement {
+    return macieKeyStatement(scope);
+  }
+
   /** The alert topic. */
   public readonly topic: sns.ITopic;
 
   /** The KMS key that encrypts the alert topic. */
   public readonly topicKey: kms.IKey;
+
+  /** The SQS queue that keeps the alerts EventBridge could not publish to the topic. */
+  public readonly deadLetterQueue: sqs.IQueue;
 
   /** The EventBridge rules that publish to the topic. */
   public readonly rules: events.IRule[];
@@ -135,8 +166,12 @@ export class BucketSecurityMonitor extends Construct implements IBucketMonitor {
   /** The AWS Config rules (empty unless `configRules`). */
   public readonly configRules: config.IRule[];
 
+  /** The Macie session, when `macie` enables Macie. */
+  public readonly macieSession?: CfnResource;
+
   private readonly monitored: s3.IBucket[] = [];
   private readonly detective?: DetectiveControls;
+  private readonly macie?: MacieClassification;
   private readonly trailBucketName?: string;
 
   constructor(scope: Construct, id: string, props: BucketSecurityMonitorProps = {}) {
@@ -166,14 +201,16 @@ export class BucketSecurityMonitor extends Construct implements IBucketMonitor {
     const alerts = createAlertTopic(this, emails);
     this.topic = alerts.topic;
     this.topicKey = alerts.key;
+    this.deadLetterQueue = createAlertDeadLetterQueue(this, alerts.key);
     this.rules = [
       createAlertRule(this, 'BucketChanges',
         'S3 bucket created, deleted, or its policy, ACL, public access block, encryption, versioning, lifecycle, logging, ownership or replication changed',
-        () => bucketChangePattern(this.allBuckets ? undefined : this.monitored.map(b => b.bucketName)), this.topic),
+        () => bucketChangePattern(this.allBuckets ? undefined : this.monitored.map(b => b.bucketName)), this.topic, this.deadLetterQueue),
       createAlertRule(this, 'AccountPublicAccessBlockChanges',
-        'S3 account-level public access block put or deleted', () => accountChangePattern(), this.topic),
+        'S3 account-level public access block put or deleted', () => accountChangePattern(), this.topic, this.deadLetterQueue),
     ];
     allowRulesToPublish(this.topic, this.rules);
+    allowRulesToDeadLetter(this.deadLetterQueue, this.rules);
 
     const remediation = props.remediation ?? RemediationMode.NONE;
     if (!Object.values(RemediationMode).includes(remediation)) {
@@ -199,6 +236,11 @@ export class BucketSecurityMonitor extends Construct implements IBucketMonitor {
       });
     }
     this.configRules = this.detective?.rules ?? [];
+
+    if (props.macie) {
+      this.macie = new MacieClassification(this, 'Macie', { ...props.macie, monitored: () => this.buckets });
+      this.macieSession = this.macie.session;
+    }
 
     for (const bucket of props.buckets ?? []) {
       this.addBucket(bucket);
@@ -228,6 +270,7 @@ export class BucketSecurityMonitor extends Construct implements IBucketMonitor {
     }
     this.monitored.push(bucket);
     this.detective?.addBucket(bucket);
+    this.macie?.addMonitoredBucket(bucket);
   }
 
   private isTrailBucket(bucket: s3.IBucket): boolean {

@@ -11,34 +11,39 @@ export enum RemediationMode {
 /**
  * Who a bucket policy may grant access to, for the `S3_BUCKET_POLICY_GRANTEE_CHECK` rule
  * (https://docs.aws.amazon.com/config/latest/developerguide/s3-bucket-policy-grantee-check.html).
- * Give the principals, IP ranges and VPCs of the buckets' access restrictions.
+ * The monitor derives each list per monitored bucket from its access restrictions and its policy;
+ * a list given here replaces the derived one for every bucket.
  */
 export interface PolicyGranteeCheckOptions {
   /**
-   * IAM principal ARNs and account ids.
+   * IAM principal ARNs (wildcards allowed) and account ids.
    *
-   * @default - the account of the stack
+   * @default - per bucket: its account, the AWS principals its policy allows, and the principals its
+   * access restrictions let in (RoleOnly roles, AdminOnlyChanges administrators, exemptPrincipalArns);
+   * with allBuckets, the account
    */
   readonly awsPrincipals?: string[];
 
   /**
    * Service principals.
    *
-   * @default - `cloudtrail.amazonaws.com`, `logging.s3.amazonaws.com` and `config.amazonaws.com`
+   * @default - per bucket: the service principals its policy allows (such as `logging.s3.amazonaws.com`
+   * on a log bucket); with allBuckets, `cloudtrail.amazonaws.com`, `logging.s3.amazonaws.com` and
+   * `config.amazonaws.com`
    */
   readonly servicePrincipals?: string[];
 
   /**
    * IP ranges in CIDR notation.
    *
-   * @default - none
+   * @default - per bucket: the ranges of its SourceIpOnly restrictions; none with allBuckets
    */
   readonly ipAddresses?: string[];
 
   /**
    * VPC ids (the rule takes VPC ids, not VPC endpoint ids).
    *
-   * @default - none
+   * @default - per bucket: the VPC ids of its VpcEndpointOnly restrictions; none with allBuckets
    */
   readonly vpcIds?: string[];
 }

@@ -1,10 +1,11 @@
-import { Aws, Lazy, Names, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, IResolvable, Lazy, Names, Stack, Validations } from 'aws-cdk-lib';
 import * as config from 'aws-cdk-lib/aws-config';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { PolicyGranteeCheckOptions, RemediationMode } from './detective-controls-options';
 import { iam5ResourceFindingId } from './nag-ids';
+import { bucketGrantees, granteeParameters } from './policy-grantees';
 import { SecureBucket } from '../secure-bucket';
 
 
@@ -13,12 +14,10 @@ interface ManagedCheck {
   readonly id: string;
   /** The identifier, from the AWS Config managed rules list; the page is cited per rule. */
   readonly identifier: string;
-  readonly parameters?: (bucket: s3.IBucket | undefined) => Record<string, string> | undefined;
+  readonly parameters?: (bucket: s3.IBucket | undefined) => Record<string, string> | IResolvable | undefined;
   /** Whether a public bucket found by this rule is remediated by re-applying the public access block. */
   readonly remediates: boolean;
 }
-
-const csv = (values: string[]) => values.join(',');
 
 /**
  * The managed rules. Identifiers checked against the AWS Config Developer Guide, one page each:
@@ -48,19 +47,20 @@ function managedChecks(grantees: PolicyGranteeCheckOptions, account: string): Ma
     // https://docs.aws.amazon.com/config/latest/developerguide/s3-bucket-acl-prohibited.html
     { id: 'AclProhibited', identifier: 'S3_BUCKET_ACL_PROHIBITED', remediates: false },
     // https://docs.aws.amazon.com/config/latest/developerguide/s3-bucket-policy-grantee-check.html
+    // One rule per bucket carries that bucket's own grantees, derived at synth (see bucketGrantees);
+    // the account-wide rule of allBuckets takes the account and the log services.
     {
       id: 'PolicyGranteeCheck',
       identifier: 'S3_BUCKET_POLICY_GRANTEE_CHECK',
       remediates: false,
-      parameters: () => {
-        const p: Record<string, string> = {
-          awsPrincipals: csv(grantees.awsPrincipals ?? [account]),
-          servicePrincipals: csv(grantees.servicePrincipals ?? ['cloudtrail.amazonaws.com', 'logging.s3.amazonaws.com', 'config.amazonaws.com']),
-        };
-        if (grantees.ipAddresses && grantees.ipAddresses.length > 0) { p.ipAddresses = csv(grantees.ipAddresses); }
-        if (grantees.vpcIds && grantees.vpcIds.length > 0) { p.vpcIds = csv(grantees.vpcIds); }
-        return p;
-      },
+      parameters: bucket => bucket
+        ? Lazy.any({ produce: () => granteeParameters(bucketGrantees(bucket, grantees)) })
+        : granteeParameters({
+          awsPrincipals: grantees.awsPrincipals ?? [account],
+          servicePrincipals: grantees.servicePrincipals ?? ['cloudtrail.amazonaws.com', 'logging.s3.amazonaws.com', 'config.amazonaws.com'],
+          ipAddresses: grantees.ipAddresses,
+          vpcIds: grantees.vpcIds,
+        }),
     },
   ];
 }

@@ -1,3 +1,4 @@
 export * from './bucket-monitor';
 export * from './bucket-security-monitor';
 export * from './detective-controls-options';
+export * from './macie-options';

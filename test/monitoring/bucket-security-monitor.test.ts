@@ -315,9 +315,13 @@ describe('BucketSecurityMonitor', () => {
     test('the only acknowledgements outside the SecureBuckets are on one resource each, with the AWS reason', () => {
       const { app } = defaultMonitor();
       const acks = nagAcknowledgements(app).filter(a => a.constructPath.startsWith('Stack/Monitor/') && !a.constructPath.startsWith('Stack/Monitor/TrailBucket/'));
-      expect(acks.map(a => [a.constructPath, a.id.replace(/\[.*$/, '')])).toEqual([['Stack/Monitor/TrailLogsPolicy/Resource', 'AwsSolutions-IAM5']]);
-      expect(acks[0].on).toBe('cfn-resource');
+      expect(acks.map(a => [a.constructPath, a.id.replace(/\[.*$/, '')])).toEqual([
+        ['Stack/Monitor/TrailLogsPolicy/Resource', 'AwsSolutions-IAM5'],
+        ['Stack/Monitor/AlertsDeadLetterQueue/Resource', 'AwsSolutions-SQS3'],
+      ]);
+      expect(acks.every(a => a.on === 'cfn-resource')).toBe(true);
       expect(acks[0].reason).toMatch(/CloudTrail creates the log streams/);
+      expect(acks[1].reason).toMatch(/dead-letter queue of the monitor's EventBridge rule targets/);
     });
 
     test('zero SecureBucketAspect findings on a stack with the monitor', () => {

@@ -29,7 +29,7 @@ describe('BucketSecurityMonitor detective controls', () => {
     }
   });
 
-  test('KMS encryption is checked against the bucket\'s own key, grantees default to the account and the log services', () => {
+  test('KMS encryption is checked against the bucket\'s own key, grantees of a plain SecureBucket are its account only', () => {
     const { template, data, stack } = withConfig();
     const keyId = stack.getLogicalId(data.key.node.defaultChild as any);
     template.hasResourceProperties('AWS::Config::ConfigRule', {
@@ -38,7 +38,7 @@ describe('BucketSecurityMonitor detective controls', () => {
     });
     template.hasResourceProperties('AWS::Config::ConfigRule', {
       Source: { SourceIdentifier: 'S3_BUCKET_POLICY_GRANTEE_CHECK' },
-      InputParameters: { awsPrincipals: '111111111111', servicePrincipals: 'cloudtrail.amazonaws.com,logging.s3.amazonaws.com,config.amazonaws.com' },
+      InputParameters: { awsPrincipals: '111111111111' },
     });
   });
 

@@ -1,0 +1,64 @@
+import { ArnFormat, Duration, Names, Stack } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { acknowledgeRules } from '../private/acknowledge';
+
+/**
+ * How EventBridge retries an alert it could not publish, before it goes to the dead-letter queue:
+ * the documented defaults (24 hours, up to 185 attempts), written out.
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html
+ */
+export const ALERT_RETRY_POLICY: events.CfnRule.RetryPolicyProperty = { maximumEventAgeInSeconds: 86400, maximumRetryAttempts: 185 };
+
+/**
+ * The dead-letter queue of the alert rules' target: alerts EventBridge could not publish to the
+ * topic (topic or key deleted, policy changed, throttling after all retries) are kept 14 days.
+ *
+ * - Encrypted with the alert key (customer-managed). EventBridge sends to an encrypted queue with
+ *   `kms:GenerateDataKey` and `kms:Decrypt` on its key; the statement is limited to this queue by
+ *   the SQS encryption context `aws:sqs:arn`. The queue has a fixed name so that the key policy can
+ *   name it without a dependency cycle (key, queue, rules).
+ * - TLS only (`enforceSSL`).
+ * - EventBridge may send to it for the monitor's rules only (`allowRulesToDeadLetter`), as the
+ *   "Granting permissions to the dead-letter queue" section of
+ *   https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html shows it.
+ */
+export function createAlertDeadLetterQueue(scope: Construct, key: kms.IKey): sqs.Queue {
+  const stack = Stack.of(scope);
+  const queueName = Names.uniqueResourceName(scope, { maxLength: 70, separator: '-' }) + '-AlertsDLQ';
+  const queueArn = stack.formatArn({ service: 'sqs', resource: queueName, arnFormat: ArnFormat.NO_RESOURCE_NAME });
+  key.addToResourcePolicy(new iam.PolicyStatement({
+    sid: 'AllowEventBridgeToUseTheAlertDeadLetterQueue',
+    principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+    actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+    resources: ['*'],
+    conditions: { StringEquals: { 'kms:EncryptionContext:aws:sqs:arn': queueArn } },
+  }));
+  const queue = new sqs.Queue(scope, 'AlertsDeadLetterQueue', {
+    queueName,
+    encryption: sqs.QueueEncryption.KMS,
+    encryptionMasterKey: key,
+    enforceSSL: true,
+    retentionPeriod: Duration.days(14),
+  });
+  const isDeadLetterQueue = 'This queue is the dead-letter queue of the monitor\'s EventBridge rule targets (the checkers cannot see an EventBridge DLQ); a dead-letter queue needs no dead-letter queue of its own.';
+  acknowledgeRules(queue.node.defaultChild!, [
+    { id: 'AwsSolutions-SQS3', reason: isDeadLetterQueue },
+    { id: 'CT.SQS.PR.1', reason: isDeadLetterQueue },
+  ]);
+  return queue;
+}
+
+/** Lets EventBridge send to the dead-letter queue for these rules only. */
+export function allowRulesToDeadLetter(queue: sqs.IQueue, rules: events.IRule[]): void {
+  queue.addToResourcePolicy(new iam.PolicyStatement({
+    sid: 'AllowTheMonitorRulesToDeadLetter',
+    principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+    actions: ['sqs:SendMessage'],
+    resources: [queue.queueArn],
+    conditions: { ArnEquals: { 'aws:SourceArn': rules.map(r => r.ruleArn) } },
+  }));
+}
