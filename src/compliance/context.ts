@@ -229,10 +229,13 @@ function allowsLogDelivery(policy: ResourceView): boolean {
  */
 export function renderResource(resource: CfnResource, onRendered?: RenderedCallback): ResourceView {
   const stack = Stack.of(resource);
-  const logicalId = stack.resolve(resource.logicalId) as string;
   const rendered = stack.resolve((resource as any)._toCloudFormation()) as RenderedFragment;
   onRendered?.(resource, rendered);
-  const body = rendered.Resources[logicalId] ?? Object.values(rendered.Resources)[0] ?? {};
+  // The fragment is keyed by the resource's logical id (resolving `resource.logicalId` again would
+  // compute it a second time).
+  const ids = Object.keys(rendered?.Resources ?? {});
+  const logicalId = ids.length === 1 ? ids[0] : stack.resolve(resource.logicalId) as string;
+  const body = rendered.Resources[logicalId] ?? {};
   return {
     logicalId,
     path: resource.node.path,
