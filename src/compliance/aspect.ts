@@ -113,7 +113,7 @@ export class SecureBucketAspect implements IAspect {
   public visit(node: IConstruct): void {
     if (!isJudged(node)) { return; }
     const run = AppRun.of(node, this.writeReport);
-    run.visiting();
+    run.visiting(node);
     if (this.visited.has(node)) { return; }
     this.visited.add(node);
     run.excluded = { ...run.excluded, ...this.excluded };
@@ -152,29 +152,58 @@ class AppRun {
   }
 
   public excluded: { [ruleId: string]: string } = {};
-  private readonly handOff = new RenderingHandOff();
+  private readonly handOff = new RenderingHandOff(() => { if (this.reported) { this.release(); } });
   private indexes = new IndexCache(this.handOff.offer);
   private writeReport = false;
   private readonly entries: Entry[] = [];
-  private readonly raised = new Set<string>();
-  /** Whether a validation has run since the Aspect last visited: the next visit starts a new synthesis. */
-  private validated = false;
+  /** Findings raised in this synthesis (once per rule and resource), with the Stage of the resource. */
+  private readonly raised = new Map<string, IConstruct>();
+  /**
+   * The Stages (the app included) validated since the Aspect last visited them. A Stage is
+   * synthesized on its own, before the app: a visit of a Stage already validated means a new
+   * synthesis of it (after a failed one, or a forced one).
+   */
+  private readonly validatedStages = new Set<IConstruct>();
+  /** Whether the root's validation (the report) has run in this synthesis. */
+  private reported = false;
 
   private constructor(private readonly root: IConstruct) {
-    root.node.addValidation({ validate: () => { this.validated = true; this.report(); return []; } });
+    root.node.addValidation({
+      validate: () => {
+        this.validatedStages.add(root);
+        this.report();
+        this.reported = true;
+        return [];
+      },
+    });
   }
 
   /**
-   * Called on every visit of the Aspect. Aspects run at the start of each synthesis of the app, before
-   * validation, so a visit after a validation means a new synthesis (after a failed one, or a forced
-   * one): the tree may have changed since, so everything is judged again.
+   * Called on every visit of the Aspect. Aspects run at the start of each synthesis, before
+   * validation, so a visit of a Stage validated since means the Stage is synthesized again: the tree
+   * may have changed, so its resources are judged again.
    */
-  public visiting(): void {
-    if (!this.validated) { return; }
-    this.validated = false;
-    this.handOff.withdrawAll();
+  public visiting(node: IConstruct): void {
+    const stage = stageOf(node);
+    if (!this.validatedStages.delete(stage)) { return; }
+    const inStage = (c: IConstruct) => stageOf(c) === stage;
+    this.handOff.withdrawWhere(inStage);
+    this.indexes.drop(inStage);
+    this.entries.filter(entry => inStage(entry.resource)).forEach(entry => entry.outcomes = undefined);
+    for (const [key, where] of this.raised) {
+      if (where === stage) { this.raised.delete(key); }
+    }
+    if (stage === this.root) { this.reported = false; }
+  }
+
+  /**
+   * Lets the rendered resources go once template synthesis has started after the root's validation
+   * (every finding raised, the report written), so that they are collected while the templates are
+   * written rather than kept alive with the app. A Stage writes its templates before the app's
+   * validation writes the report: its resources are kept until then.
+   */
+  private release(): void {
     this.indexes = new IndexCache(this.handOff.offer);
-    this.raised.clear();
     this.entries.forEach(entry => entry.outcomes = undefined);
   }
 
@@ -188,7 +217,7 @@ class AppRun {
 
   /** The outcomes of an entry, evaluated once, when first needed at validation. */
   private outcomesOf(entry: Entry): Outcome[] {
-    this.validated = true;
+    this.validatedStages.add(stageOf(entry.resource));
     entry.outcomes ??= evaluateResource(entry.resource, this.indexes.of(entry.resource), entry.options);
     return entry.outcomes;
   }
@@ -197,7 +226,7 @@ class AppRun {
   private raise(outcome: Outcome, level: FindingLevel): string[] {
     const key = `${outcome.rule.id} ${outcome.subjectConstruct.node.path}`;
     if (this.raised.has(key)) { return []; }
-    this.raised.add(key);
+    this.raised.set(key, stageOf(outcome.subjectConstruct));
     const ack = acknowledgementOf(outcome.subjectConstruct, outcome.rule.id);
     const message = findingMessage(outcome);
     if (ack && ack.reason.trim() !== '') { return []; }
@@ -300,15 +329,24 @@ class AppRun {
 class RenderingHandOff {
   private readonly pending = new Set<CfnResource>();
   private scheduled = false;
+  /** Whether synthesis has used a hand-off since the last one was offered. */
+  private used = false;
+
+  /** @param onFirstUse called when synthesis uses the first hand-off of a batch (validation is over) */
+  constructor(private readonly onFirstUse: () => void) {}
 
   public readonly offer = (resource: CfnResource, fragment: RenderedFragment): void => {
     const target = resource as unknown as { _toCloudFormation: () => object };
     if (Object.prototype.hasOwnProperty.call(target, '_toCloudFormation')) { return; }
     target._toCloudFormation = () => {
+      const first = !this.used;
+      this.used = true;
       this.withdraw(resource);
+      if (first) { this.onFirstUse(); }
       return fragment;
     };
     this.pending.add(resource);
+    this.used = false;
     if (!this.scheduled) {
       this.scheduled = true;
       queueMicrotask(() => {
@@ -319,13 +357,24 @@ class RenderingHandOff {
   };
 
   public withdrawAll(): void {
-    for (const resource of [...this.pending]) { this.withdraw(resource); }
+    this.withdrawWhere(() => true);
+  }
+
+  public withdrawWhere(predicate: (resource: CfnResource) => boolean): void {
+    for (const resource of [...this.pending]) {
+      if (predicate(resource)) { this.withdraw(resource); }
+    }
   }
 
   private withdraw(resource: CfnResource): void {
     if (!this.pending.delete(resource)) { return; }
     delete (resource as unknown as { _toCloudFormation?: unknown })._toCloudFormation;
   }
+}
+
+/** The Stage a construct is synthesized with: its closest Stage, or the root (an App is a Stage). */
+function stageOf(construct: IConstruct): IConstruct {
+  return Stage.isStage(construct) ? construct : Stage.of(construct) ?? construct.node.root;
 }
 
 function isFinding(outcome: Outcome): boolean {

@@ -142,6 +142,13 @@ export class IndexCache {
   /** @param onRendered receives the template fragment of every resource rendered for the rules */
   constructor(private readonly onRendered?: RenderedCallback) {}
 
+  /** Forgets the indexes of the stacks `predicate` selects: they are built again when next needed. */
+  public drop(predicate: (stack: Stack) => boolean): void {
+    for (const stack of [...this.indexes.keys()]) {
+      if (predicate(stack)) { this.indexes.delete(stack); }
+    }
+  }
+
   /** The indexes built so far. */
   public all(): StackIndex[] {
     return [...this.indexes.values()];

@@ -9,6 +9,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as cxapi from 'aws-cdk-lib/cx-api';
+import { Construct } from 'constructs';
 import {
   AccessLogsBucket, AccessRestriction, AdminOnlyChanges, FindingLevel, RoleMatch, RoleOnly, SecureBucket, SecureBucketAspect,
   SecureBucketAspectProps, SourceIpOnly, VpcEndpointOnly,
@@ -66,7 +67,7 @@ describe('SecureBucketAspect', () => {
 
   describe('synthesis', () => {
     /** Resources of many kinds: judged and not, overrides, a parameter, a nested stack, cross-stack references. */
-    function buildRich(app: App): Stack[] {
+    function buildRich(app: Construct): Stack[] {
       const env = { account: ACCOUNT, region: 'us-east-1' };
       const data = new Stack(app, 'Data', { env });
       const analysts = iam.Role.fromRoleName(data, 'Analysts', 'analytics-team');
@@ -128,6 +129,24 @@ describe('SecureBucketAspect', () => {
       expect(count(true)).toBe(count(false));
     });
 
+    test('renders each resource once in an app with Stages too (a Stage writes its templates before the app writes the report)', () => {
+      const count = (aspect: boolean) => {
+        const app = newApp();
+        buildRich(new Stage(app, 'Prod'));
+        new SecureBucket(new Stack(app, 'Root'), 'Bucket');
+        if (aspect) { SecureBucketAspect.applyTo(app, { level: FindingLevel.WARNING }); }
+        const spy = jest.spyOn(CfnResource.prototype as any, '_toCloudFormation');
+        try {
+          app.synth();
+          expect(fs.existsSync(path.join(app.outdir, 'secure-bucket-report.json'))).toBe(aspect);
+          return spy.mock.calls.length;
+        } finally {
+          spy.mockRestore();
+        }
+      };
+      expect(count(true)).toBe(count(false));
+    });
+
     test('leaves no hand-off behind: after synthesis, after a failed synthesis', async () => {
       const handedOff = (app: App) => app.node.findAll().filter(c => CfnResource.isCfnResource(c) && Object.prototype.hasOwnProperty.call(c, '_toCloudFormation'));
       const ok = newApp();
@@ -153,6 +172,21 @@ describe('SecureBucketAspect', () => {
       expect(() => app.synth()).toThrow(/\[SB-S3-3\] Stack\/Unversioned/);
       bucket.versioningConfiguration = { status: 'Enabled' };
       const template = JSON.parse(fs.readFileSync(app.synth().getStackArtifact(stack.artifactId).templateFullPath, 'utf8'));
+      expect(template.Resources[stack.getLogicalId(bucket)].Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    });
+
+    test('a second synthesis judges a Stage again too', () => {
+      const app = newApp();
+      const stack = new Stack(new Stage(app, 'Prod'), 'Stack');
+      const bucket = unversioned(stack);
+      new SecureBucket(new Stack(app, 'Root'), 'Bucket');
+      SecureBucketAspect.applyTo(app, { level: FindingLevel.ERROR });
+      expect(() => app.synth()).toThrow(/\[SB-S3-3\] Prod\/Stack\/Unversioned/);
+      expect(() => app.synth()).toThrow(/\[SB-S3-3\] Prod\/Stack\/Unversioned/);
+      bucket.versioningConfiguration = { status: 'Enabled' };
+      app.synth();
+      const assembly = (Stage.of(stack) as Stage).synth();
+      const template = JSON.parse(fs.readFileSync(assembly.getStackArtifact(stack.artifactId).templateFullPath, 'utf8'));
       expect(template.Resources[stack.getLogicalId(bucket)].Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
     });
 
