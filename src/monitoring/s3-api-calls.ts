@@ -51,8 +51,18 @@ export const OBJECT_LEVEL_EVENT_NAMES: readonly string[] = [
 /**
  * Account-level management events (S3 Control `PutPublicAccessBlock` / `DeletePublicAccessBlock`
  * for the account). They name no bucket, so they are watched whatever the bucket scope.
+ *
+ * Which name CloudTrail records was not confirmed from an AWS page: the account-level list of the
+ * page above names the S3 Control API operations (`PutPublicAccessBlock`, `DeletePublicAccessBlock`:
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_control_PutPublicAccessBlock.html), the IAM
+ * actions are `s3:PutAccountPublicAccessBlock` / `s3:DeleteAccountPublicAccessBlock`, and published
+ * detections match the latter as event names. The rule lists both pairs: an alert on either is an
+ * account-level change (the bucket-level events are named `...BucketPublicAccessBlock`), and
+ * listing both costs nothing.
  */
 export const ACCOUNT_LEVEL_EVENT_NAMES: readonly string[] = [
   'PutAccountPublicAccessBlock',
   'DeleteAccountPublicAccessBlock',
+  'PutPublicAccessBlock',
+  'DeletePublicAccessBlock',
 ];

@@ -203,7 +203,7 @@ describe('BucketSecurityMonitor', () => {
         EventPattern: {
           'source': ['aws.s3'],
           'detail-type': ['AWS API Call via CloudTrail'],
-          'detail': { eventSource: ['s3.amazonaws.com'], eventName: ['PutAccountPublicAccessBlock', 'DeleteAccountPublicAccessBlock'] },
+          'detail': { eventSource: ['s3.amazonaws.com'], eventName: ['PutAccountPublicAccessBlock', 'DeleteAccountPublicAccessBlock', 'PutPublicAccessBlock', 'DeletePublicAccessBlock'] },
         },
       });
     });

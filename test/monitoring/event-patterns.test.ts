@@ -30,7 +30,7 @@ const BUCKET_LEVEL = [
   'PutBucketOwnershipControls', 'DeleteBucketOwnershipControls', 'PutBucketReplication', 'DeleteBucketReplication',
   'PutObjectAcl',
 ];
-const ACCOUNT_LEVEL = ['PutAccountPublicAccessBlock', 'DeleteAccountPublicAccessBlock'];
+const ACCOUNT_LEVEL = ['PutAccountPublicAccessBlock', 'DeleteAccountPublicAccessBlock', 'PutPublicAccessBlock', 'DeletePublicAccessBlock'];
 
 interface Case { readonly name: string; readonly pattern: unknown; readonly event: unknown; readonly expected: boolean }
 interface Result { readonly name: string; readonly expected: boolean; readonly matched?: boolean; readonly ok: boolean; readonly error?: string }
