@@ -9,8 +9,11 @@ import aws_cdk.aws_s3 as s3
 import pytest
 from aws_cdk.assertions import Annotations, Match, Template
 
+import json
+
 from cdk_secure_bucket import (
-    BucketSecurityMonitor, FindingLevel, PolicyGranteeCheckOptions, RemediationMode, SecureBucket, SecureBucketAspect,
+    BucketSecurityMonitor, FindingLevel, MacieJobFrequency, MacieOptions, PolicyGranteeCheckOptions, RemediationMode,
+    SecureBucket, SecureBucketAspect, VpcEndpointOnly,
 )
 from helpers import ACCOUNT, REGION, logical_id, new_app, new_stack
 
@@ -164,7 +167,7 @@ class TestAlerts:
             "EventPattern": {
                 "source": ["aws.s3"],
                 "detail-type": ["AWS API Call via CloudTrail"],
-                "detail": {"eventSource": ["s3.amazonaws.com"], "eventName": ["PutAccountPublicAccessBlock", "DeleteAccountPublicAccessBlock"]},
+                "detail": {"eventSource": ["s3.amazonaws.com"], "eventName": ["PutAccountPublicAccessBlock", "DeleteAccountPublicAccessBlock", "PutPublicAccessBlock", "DeletePublicAccessBlock"]},
             },
             "State": "ENABLED",
         })
@@ -203,7 +206,12 @@ class TestAlerts:
         key_id = logical_id_of(template, "AWS::KMS::Key", "MonitorAlertKey")
         topic_name = only(template, "AWS::SNS::Topic")["Properties"]["TopicName"]
         statements = template.find_resources("AWS::KMS::Key")[key_id]["Properties"]["KeyPolicy"]["Statement"]
-        [events] = [s for s in statements if s.get("Principal", {}).get("Service") == "events.amazonaws.com"]
+        by_sid = {s.get("Sid"): s for s in statements if s.get("Principal", {}).get("Service") == "events.amazonaws.com"}
+        # Two grants to EventBridge: the topic's, and the alert dead-letter queue's (as in the TypeScript tests).
+        assert sorted(by_sid) == ["AllowEventBridgeToPublishToTheAlertTopic", "AllowEventBridgeToUseTheAlertDeadLetterQueue"]
+        assert by_sid["AllowEventBridgeToUseTheAlertDeadLetterQueue"]["Action"] == ["kms:GenerateDataKey", "kms:Decrypt"]
+        assert list(by_sid["AllowEventBridgeToUseTheAlertDeadLetterQueue"]["Condition"]["StringEquals"]) == ["kms:EncryptionContext:aws:sqs:arn"]
+        events = by_sid["AllowEventBridgeToPublishToTheAlertTopic"]
         assert events["Effect"] == "Allow"
         assert events["Action"] == ["kms:GenerateDataKey*", "kms:Decrypt"]
         assert events["Condition"] == {"StringEquals": {"kms:EncryptionContext:aws:sns:topicArn": {
@@ -352,6 +360,77 @@ class TestRemediation:
 
 # ---------------------------------------------------------------------------
 # Errors: raised in Python with the TypeScript prop name
+# ---------------------------------------------------------------------------
+# Macie (test/monitoring/macie.test.ts)
+
+MACIE_ROLE = f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie"
+
+
+def sdk_call(value) -> dict:
+    """A custom resource's SDK call (a JSON string, or a Fn::Join around bucket references kept as <Ref>)."""
+    if isinstance(value, str):
+        return json.loads(value)
+    parts = [p if isinstance(p, str) else f"<{p.get('Ref', json.dumps(p))}>" for p in value["Fn::Join"][1]]
+    return json.loads("".join(parts))
+
+
+class TestMacie:
+    def test_enables_macie_and_creates_a_weekly_sampled_job_over_the_monitored_buckets(self):
+        stack = new_stack()
+        data = SecureBucket(stack, "Data")
+        BucketSecurityMonitor(stack, "Monitor", buckets=[data],
+                              macie=MacieOptions(frequency=MacieJobFrequency.WEEKLY, sampling_percentage=10))
+        template = Template.from_stack(stack)
+        template.has_resource_properties("AWS::Macie::Session", {"Status": "ENABLED", "FindingPublishingFrequency": "FIFTEEN_MINUTES"})
+        job = only(template, "Custom::MacieClassificationJob")
+        create = sdk_call(job["Properties"]["Create"])
+        assert (create["service"], create["action"]) == ("Macie2", "createClassificationJob")
+        parameters = create["parameters"]
+        assert parameters["jobType"] == "SCHEDULED"
+        assert parameters["scheduleFrequency"] == {"weeklySchedule": {"dayOfWeek": "MONDAY"}}
+        assert parameters["samplingPercentage"] == 10
+        data_id = logical_id_of(template, "AWS::S3::Bucket", "Data")
+        assert parameters["s3JobDefinition"] == {"bucketDefinitions": [{"accountId": ACCOUNT, "buckets": [f"<{data_id}>"]}]}
+        assert sdk_call(job["Properties"]["Delete"])["parameters"]["jobStatus"] == "CANCELLED"
+        assert logical_id_of(template, "AWS::Macie::Session", "MonitorMacieSession") in job["DependsOn"]
+
+    def test_the_secure_bucket_key_lets_macie_decrypt_and_waits_for_the_session(self):
+        stack = new_stack()
+        data = SecureBucket(stack, "Data")
+        BucketSecurityMonitor(stack, "Monitor", buckets=[data], macie=MacieOptions())
+        template = Template.from_stack(stack)
+        key_id = logical_id_of(template, "AWS::KMS::Key", "DataKey")
+        key = template.find_resources("AWS::KMS::Key")[key_id]
+        [statement] = [s for s in key["Properties"]["KeyPolicy"]["Statement"] if s.get("Sid") == "AllowTheMacieServiceLinkedRoleToUseTheKey"]
+        assert statement["Effect"] == "Allow"
+        assert statement["Action"] == "kms:Decrypt"
+        assert json.dumps(statement["Principal"]).count("AWSServiceRoleForAmazonMacie") == 1
+        assert logical_id_of(template, "AWS::Macie::Session", "MonitorMacieSession") in key["DependsOn"]
+
+    def test_a_restricted_bucket_exempts_macies_role(self):
+        stack = new_stack()
+        data = SecureBucket(stack, "Data", access_restrictions=[VpcEndpointOnly(vpc_endpoint_ids=["vpce-1a2b3c4d"])])
+        BucketSecurityMonitor(stack, "Monitor", buckets=[data], macie=MacieOptions())
+        template = Template.from_stack(stack)
+        data_id = logical_id_of(template, "AWS::S3::Bucket", "Data")
+        [policy] = [p for p in template.find_resources("AWS::S3::BucketPolicy").values() if p["Properties"]["Bucket"] == {"Ref": data_id}]
+        [restriction] = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s.get("Sid", "").startswith("RestrictVpcEndpointOnly")]
+        # Macie's role is among the principals the restriction lets through.
+        assert "aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie" in json.dumps(restriction["Condition"])
+
+    @pytest.mark.parametrize("sampling", [0, 101, 12.5])
+    def test_fails_on_a_sampling_percentage_that_is_not_a_whole_number_from_1_to_100(self, sampling):
+        stack = new_stack()
+        with pytest.raises(RuntimeError, match=r"'macie.samplingPercentage' must be a whole number from 1 to 100"):
+            BucketSecurityMonitor(stack, "Monitor", buckets=[SecureBucket(stack, "Data")], macie=MacieOptions(sampling_percentage=sampling))
+
+    def test_fails_at_synth_with_all_buckets_and_no_bucket_to_classify(self):
+        app = new_app()
+        BucketSecurityMonitor(new_stack(app), "Monitor", all_buckets=True, macie=MacieOptions())
+        with pytest.raises(RuntimeError, match=r"'macie' has no bucket to classify"):
+            app.synth()
+
+
 # ---------------------------------------------------------------------------
 
 class TestErrors:
