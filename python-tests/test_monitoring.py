@@ -212,6 +212,9 @@ class TestAlerts:
         assert by_sid["AllowEventBridgeToUseTheAlertDeadLetterQueue"]["Action"] == ["kms:GenerateDataKey", "kms:Decrypt"]
         assert list(by_sid["AllowEventBridgeToUseTheAlertDeadLetterQueue"]["Condition"]["StringEquals"]) == ["kms:EncryptionContext:aws:sqs:arn"]
         events = by_sid["AllowEventBridgeToPublishToTheAlertTopic"]
+        # The undelivered-alerts alarm's grant, for the topic only.
+        [cloudwatch] = [s for s in statements if s.get("Principal", {}).get("Service") == "cloudwatch.amazonaws.com"]
+        assert list(cloudwatch["Condition"]["StringEquals"]) == ["kms:EncryptionContext:aws:sns:topicArn"]
         assert events["Effect"] == "Allow"
         assert events["Action"] == ["kms:GenerateDataKey*", "kms:Decrypt"]
         assert events["Condition"] == {"StringEquals": {"kms:EncryptionContext:aws:sns:topicArn": {
@@ -360,6 +363,20 @@ class TestRemediation:
 
 # ---------------------------------------------------------------------------
 # Errors: raised in Python with the TypeScript prop name
+def test_an_alarm_goes_off_when_an_alert_lands_in_the_dead_letter_queue(default):
+    template = default.template
+    queue_id = logical_id_of(template, "AWS::SQS::Queue", "MonitorAlertsDeadLetterQueue")
+    topic_id = logical_id_of(template, "AWS::SNS::Topic", "MonitorAlerts")
+    template.has_resource_properties("AWS::CloudWatch::Alarm", {
+        "MetricName": "ApproximateNumberOfMessagesVisible",
+        "Dimensions": [{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue_id, "QueueName"]}}],
+        "Threshold": 1,
+        "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+        "AlarmActions": [{"Ref": topic_id}],
+    })
+    assert default.monitor.undelivered_alerts_alarm is not None
+
+
 # ---------------------------------------------------------------------------
 # Macie (test/monitoring/macie.test.ts)
 

@@ -1,9 +1,12 @@
 import { ArnFormat, Duration, Names, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { AlertTopic } from './alert-topic';
 import { acknowledgeRules } from '../private/acknowledge';
 
 /**
@@ -61,4 +64,47 @@ export function allowRulesToDeadLetter(queue: sqs.IQueue, rules: events.IRule[])
     resources: [queue.queueArn],
     conditions: { ArnEquals: { 'aws:SourceArn': rules.map(r => r.ruleArn) } },
   }));
+}
+
+/**
+ * An alarm as soon as an alert lands in the dead-letter queue (the queue's visible messages, maximum
+ * over 5 minutes, at least 1), notifying the alert topic: a lost alert does not go unnoticed.
+ *
+ * When the topic itself is what failed (its key or policy changed), this notification fails too,
+ * but the alarm stays in ALARM in CloudWatch until the queue is emptied. CloudWatch publishes to an
+ * encrypted topic with `kms:GenerateDataKey*` and `kms:Decrypt` on its key
+ * (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services),
+ * and needs the topic policy to allow `cloudwatch.amazonaws.com` to publish; both are limited to
+ * this alarm (`aws:SourceArn`, a fixed alarm name) and this topic.
+ */
+export function alarmOnUndeliveredAlerts(scope: Construct, queue: sqs.IQueue, alerts: AlertTopic): cloudwatch.Alarm {
+  const stack = Stack.of(scope);
+  const alarmName = Names.uniqueResourceName(scope, { maxLength: 200, separator: '-' }) + '-AlertsNotDelivered';
+  const alarmArn = stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: alarmName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  const alarm = new cloudwatch.Alarm(scope, 'AlertsNotDelivered', {
+    alarmName,
+    alarmDescription: `S3 security alerts of ${scope.node.path} could not be published to the alert topic: read them from the dead-letter queue.`,
+    metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }),
+    threshold: 1,
+    evaluationPeriods: 1,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  });
+  alarm.addAlarmAction(new cloudwatchActions.SnsAction(alerts.topic));
+  const cloudWatch = new iam.ServicePrincipal('cloudwatch.amazonaws.com');
+  alerts.topic.addToResourcePolicy(new iam.PolicyStatement({
+    sid: 'AllowTheUndeliveredAlertsAlarmToPublish',
+    principals: [cloudWatch],
+    actions: ['sns:Publish'],
+    resources: [alerts.topicArn],
+    conditions: { ArnEquals: { 'aws:SourceArn': alarmArn }, StringEquals: { 'aws:SourceAccount': stack.account } },
+  }));
+  alerts.key.addToResourcePolicy(new iam.PolicyStatement({
+    sid: 'AllowTheUndeliveredAlertsAlarmToUseTheAlertTopic',
+    principals: [cloudWatch],
+    actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+    resources: ['*'],
+    conditions: { StringEquals: { 'kms:EncryptionContext:aws:sns:topicArn': alerts.topicArn } },
+  }));
+  return alarm;
 }

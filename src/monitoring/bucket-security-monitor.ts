@@ -1,5 +1,6 @@
 import { Annotations, CfnResource, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as config from 'aws-cdk-lib/aws-config';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -8,7 +9,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { allowRulesToDeadLetter, createAlertDeadLetterQueue } from './alert-dlq';
+import { alarmOnUndeliveredAlerts, allowRulesToDeadLetter, createAlertDeadLetterQueue } from './alert-dlq';
 import { accountChangePattern, allowRulesToPublish, bucketChangePattern, createAlertRule } from './alert-rules';
 import { checkEmails, createAlertTopic } from './alert-topic';
 import { IBucketMonitor } from './bucket-monitor';
@@ -125,7 +126,7 @@ export interface BucketSecurityMonitorProps {
  *
  * Child construct ids (part of the contract): `Trail`, `TrailBucket`, `TrailKey`, `TrailLogs`,
  * `TrailLogsRole` (only when no `trail` is given), `Alerts` (the topic), `AlertKey`, `AlertsDeadLetterQueue`,
- * `BucketChanges` and `AccountPublicAccessBlockChanges` (the rules), `Config` (the Config rules, recorder
+ * `AlertsNotDelivered` (its alarm), `BucketChanges` and `AccountPublicAccessBlockChanges` (the rules), `Config` (the Config rules, recorder
  * and remediation), `Macie` (the Macie session and classification job).
  */
 export class BucketSecurityMonitor extends Construct implements IBucketMonitor {
@@ -147,6 +148,9 @@ export class BucketSecurityMonitor extends Construct implements IBucketMonitor {
 
   /** The SQS queue that keeps the alerts EventBridge could not publish to the topic. */
   public readonly deadLetterQueue: sqs.IQueue;
+
+  /** The CloudWatch alarm, notifying the topic, raised as soon as an alert lands in the dead-letter queue. */
+  public readonly undeliveredAlertsAlarm: cloudwatch.IAlarm;
 
   /** The EventBridge rules that publish to the topic. */
   public readonly rules: events.IRule[];
@@ -211,6 +215,7 @@ export class BucketSecurityMonitor extends Construct implements IBucketMonitor {
     ];
     allowRulesToPublish(this.topic, this.rules);
     allowRulesToDeadLetter(this.deadLetterQueue, this.rules);
+    this.undeliveredAlertsAlarm = alarmOnUndeliveredAlerts(this, this.deadLetterQueue, alerts);
 
     const remediation = props.remediation ?? RemediationMode.NONE;
     if (!Object.values(RemediationMode).includes(remediation)) {

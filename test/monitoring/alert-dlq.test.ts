@@ -99,6 +99,59 @@ describe('BucketSecurityMonitor alert dead-letter queue', () => {
     }]);
   });
 
+  describe('undelivered-alerts alarm', () => {
+    const alarm = Object.values<any>(template.Resources).find(r => r.Type === 'AWS::CloudWatch::Alarm');
+    const topicId = logicalIdOf(template, 'AWS::SNS::Topic', 'MonitorAlerts');
+    const topicArn = `arn:aws:sns:${REGION}:${ACCOUNT}:${template.Resources[topicId].Properties.TopicName}`;
+    const alarmArn = (name: string, account = ACCOUNT) => `arn:aws:cloudwatch:${REGION}:${account}:alarm:${name}`;
+    const withTopic = (node: any): any => {
+      if (Array.isArray(node)) { return node.map(withTopic); }
+      if (node && typeof node === 'object') {
+        if (node.Ref === topicId) { return topicArn; }
+        return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, withTopic(v)]));
+      }
+      return node;
+    };
+    const topicPolicy = withTopic(Object.values<any>(template.Resources).find(r => r.Type === 'AWS::SNS::TopicPolicy').Properties.PolicyDocument);
+    const cloudWatch = (sourceArn: string, account = ACCOUNT) => simulate(topicPolicy, 'cloudwatch.amazonaws.com', 'sns:Publish', topicArn, {
+      'aws:PrincipalIsAWSService': 'true', 'aws:PrincipalServiceName': 'cloudwatch.amazonaws.com', 'aws:SourceArn': sourceArn, 'aws:SourceAccount': account,
+    });
+
+    test('goes off as soon as one alert is in the dead-letter queue, and notifies the alert topic', () => {
+      expect(alarm.Properties).toMatchObject({
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
+        Statistic: 'Maximum',
+        Period: 300,
+        EvaluationPeriods: 1,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [{ Ref: topicId }],
+      });
+      expect(alarm.Properties.AlarmName).toMatch(/-AlertsNotDelivered$/);
+    });
+
+    test('CloudWatch may publish to the topic for this alarm only (evaluated)', async () => {
+      expect(await cloudWatch(alarmArn(alarm.Properties.AlarmName))).toBe('Allowed');
+      expect(await cloudWatch(alarmArn('SomeOtherAlarm'))).toBe('ImplicitlyDenied');
+      expect(await cloudWatch(alarmArn(alarm.Properties.AlarmName, OTHER_ACCOUNT), OTHER_ACCOUNT)).toBe('ImplicitlyDenied');
+    });
+
+    test('the alert key lets CloudWatch encrypt for the alert topic only', () => {
+      const statements = template.Resources[keyId].Properties.KeyPolicy.Statement;
+      const forCloudWatch = statements.filter((st: any) => st.Principal?.Service === 'cloudwatch.amazonaws.com');
+      expect(forCloudWatch).toHaveLength(1);
+      expect(forCloudWatch[0]).toMatchObject({
+        Effect: 'Allow',
+        Action: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+        Condition: { StringEquals: { 'kms:EncryptionContext:aws:sns:topicArn': expect.anything() } },
+      });
+      expect(JSON.stringify(resolveIntrinsics(template, withTopic(forCloudWatch[0].Condition)))).toContain(topicArn);
+    });
+  });
+
   test('zero findings from cdk-nag\'s four packs, the queue\'s one acknowledgement on the queue', () => {
     expect(nagFindings(app)).toEqual([]);
   });
