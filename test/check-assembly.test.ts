@@ -425,6 +425,25 @@ describe('the command on bad input (child process)', () => {
     expect(r.stderr).toMatch(/pip install checkov==[\d.]+ cfn-lint==[\d.]+/);
   });
 
+  test('fails with exit code 2 and says to run npm ci when an npm checker (cdk-nag, the Control Tower rules) is not installed', () => {
+    // The script as a user would have it in a checkout without node_modules: it resolves the checkers from its own repository.
+    const checkout = tmpDir();
+    fs.mkdirSync(path.join(checkout, 'scripts'));
+    for (const file of ['check-assembly.ts', 'cloud-assembly.ts']) {
+      fs.copyFileSync(path.join(REPO, 'scripts', file), path.join(checkout, 'scripts', file));
+    }
+    const r = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(checkout, 'scripts', 'check-assembly.ts'),
+      handWrittenAssembly(), '--checkers', 'cdk-nag', '--no-allowlist'], {
+      cwd: REPO,
+      encoding: 'utf8',
+      env: { ...process.env, TS_NODE_PROJECT: path.join(REPO, 'scripts', 'tsconfig.json') },
+      timeout: 120_000,
+    });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/(aws-cdk-lib|cdk-nag) is not installed: run `npm ci` in /);
+    expect(r.stderr).toContain(checkout);
+  });
+
   test('fails with exit code 2 and an install hint when cfn-lint is not installed', () => {
     const r = runScript([handWrittenAssembly(), '--checkers', 'cfn-lint'], { CFN_LINT: path.join(tmpDir(), 'cfn-lint') });
     expect(r.status).toBe(2);
