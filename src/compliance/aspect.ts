@@ -153,8 +153,10 @@ class AppRun {
 
   public excluded: { [ruleId: string]: string } = {};
   private readonly handOff = new RenderingHandOff(() => { if (this.reported) { this.release(); } });
-  private indexes = new IndexCache(this.handOff.offer);
+  private indexes = new IndexCache((resource, fragment) => this.offer(resource, fragment));
   private writeReport = false;
+  /** The Stage whose validation is running: only its resources are synthesized next, so only they are handed off. */
+  private validating?: IConstruct;
   private readonly entries: Entry[] = [];
   /** Findings raised in this synthesis (once per rule and resource), with the Stage of the resource. */
   private readonly raised = new Map<string, IConstruct>();
@@ -170,6 +172,7 @@ class AppRun {
   private constructor(private readonly root: IConstruct) {
     root.node.addValidation({
       validate: () => {
+        this.validating = root;
         this.validatedStages.add(root);
         this.report();
         this.reported = true;
@@ -187,7 +190,8 @@ class AppRun {
     const stage = stageOf(node);
     if (!this.validatedStages.delete(stage)) { return; }
     const inStage = (c: IConstruct) => stageOf(c) === stage;
-    this.handOff.withdrawWhere(inStage);
+    // A new synthesis has begun: no earlier rendering may be used by it, whatever its Stage.
+    this.handOff.withdrawAll();
     this.indexes.drop(inStage);
     this.entries.filter(entry => inStage(entry.resource)).forEach(entry => entry.outcomes = undefined);
     for (const [key, where] of this.raised) {
@@ -197,13 +201,22 @@ class AppRun {
   }
 
   /**
+   * Hands a rendering to template synthesis only for the Stage being validated: the resources of
+   * another Stage (rendered again for the app's report) were synthesized already, and a hand-off
+   * nobody uses could be picked up by a later rendering.
+   */
+  private offer(resource: CfnResource, fragment: RenderedFragment): void {
+    if (this.validating !== undefined && stageOf(resource) === this.validating) { this.handOff.offer(resource, fragment); }
+  }
+
+  /**
    * Lets the rendered resources go once template synthesis has started after the root's validation
    * (every finding raised, the report written), so that they are collected while the templates are
    * written rather than kept alive with the app. A Stage writes its templates before the app's
    * validation writes the report: its resources are kept until then.
    */
   private release(): void {
-    this.indexes = new IndexCache(this.handOff.offer);
+    this.indexes = new IndexCache((resource, fragment) => this.offer(resource, fragment));
     this.entries.forEach(entry => entry.outcomes = undefined);
   }
 
@@ -211,7 +224,10 @@ class AppRun {
     const entry: Entry = { resource, options, level };
     this.entries.push(entry);
     resource.node.addValidation({
-      validate: () => this.outcomesOf(entry).filter(isFinding).flatMap(outcome => this.raise(outcome, level)),
+      validate: () => {
+        this.validating = stageOf(resource);
+        return this.outcomesOf(entry).filter(isFinding).flatMap(outcome => this.raise(outcome, level));
+      },
     });
   }
 
@@ -224,7 +240,8 @@ class AppRun {
 
   /** Raises one finding (once per rule and resource): an error, a warning, or nothing when acknowledged. */
   private raise(outcome: Outcome, level: FindingLevel): string[] {
-    const key = `${outcome.rule.id} ${outcome.subjectConstruct.node.path}`;
+    // Per level: a WARNING Aspect that ran first must not swallow the error of an ERROR Aspect.
+    const key = `${level} ${outcome.rule.id} ${outcome.subjectConstruct.node.path}`;
     if (this.raised.has(key)) { return []; }
     this.raised.set(key, stageOf(outcome.subjectConstruct));
     const ack = acknowledgementOf(outcome.subjectConstruct, outcome.rule.id);
@@ -357,13 +374,7 @@ class RenderingHandOff {
   };
 
   public withdrawAll(): void {
-    this.withdrawWhere(() => true);
-  }
-
-  public withdrawWhere(predicate: (resource: CfnResource) => boolean): void {
-    for (const resource of [...this.pending]) {
-      if (predicate(resource)) { this.withdraw(resource); }
-    }
+    for (const resource of [...this.pending]) { this.withdraw(resource); }
   }
 
   private withdraw(resource: CfnResource): void {

@@ -175,6 +175,19 @@ describe('SecureBucketAspect', () => {
       expect(template.Resources[stack.getLogicalId(bucket)].Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
     });
 
+    test('a forced second synthesis leaves no hand-off behind, even for the Stages CDK does not synthesize again', () => {
+      const app = newApp();
+      buildRich(new Stage(app, 'Prod'));
+      new SecureBucket(new Stack(app, 'Root'), 'Bucket');
+      SecureBucketAspect.applyTo(app, { level: FindingLevel.WARNING });
+      const handedOff = () => app.node.findAll().filter(c => CfnResource.isCfnResource(c) && Object.prototype.hasOwnProperty.call(c, '_toCloudFormation'));
+      app.synth();
+      expect(handedOff()).toEqual([]);
+      app.synth({ force: true });
+      // Synchronously, before the end-of-job clean-up: nothing was offered that synthesis did not use.
+      expect(handedOff()).toEqual([]);
+    });
+
     test('a second synthesis judges a Stage again too', () => {
       const app = newApp();
       const stack = new Stack(new Stage(app, 'Prod'), 'Stack');
@@ -264,6 +277,17 @@ describe('SecureBucketAspect', () => {
   });
 
   describe('levels', () => {
+    test('a WARNING Aspect that runs first does not swallow the findings of an ERROR Aspect', () => {
+      const app = newApp();
+      const stack = new Stack(app, 'Stack');
+      unversioned(stack);
+      SecureBucketAspect.applyTo(app, { level: FindingLevel.ERROR });
+      // Default priority (500): visited before the READONLY (1000) Aspect applyTo adds.
+      Aspects.of(stack).add(new SecureBucketAspect({ level: FindingLevel.WARNING }));
+      expect(() => app.synth()).toThrow(/\[SB-S3-3\] Stack\/Unversioned/);
+    });
+
+
     test('ERROR (the default): synth fails with the rule id and the path in the message', () => {
       const app = newApp();
       unversioned(new Stack(app, 'Stack'));
