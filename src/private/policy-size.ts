@@ -77,8 +77,8 @@ function bounds(): Bounds {
  * | `Ref` of a pseudo parameter             | its longest value (`AWS::Partition` 10, `AWS::AccountId` 12, ...) |
  * | `Fn::Join` of a list                    | its literal parts and delimiters, plus each nested intrinsic |
  * | `Fn::Sub`                               | its literal text, plus each `${...}` (a pseudo parameter, a variable of its map, or a reference) |
- * | `Fn::If`                                | its longer branch                                     |
- * | `Fn::Select` from a literal list        | its longest element                                   |
+ * | `Fn::If`                                | its longer branch (an object or a list as its JSON)   |
+ * | `Fn::Select` from a literal list        | its longest element (an object or a list as its JSON) |
  * | `Ref` of a resource, `Fn::GetAtt`, any other | 102 characters, an IAM role ARN (see `bounds`) |
  */
 export function estimatePolicyBytes(resolved: unknown): number {
@@ -93,11 +93,25 @@ function isIntrinsic(value: unknown): value is Record<string, unknown> {
 
 function replaceIntrinsics(value: unknown): unknown {
   if (Array.isArray(value)) { return value.map(replaceIntrinsics); }
-  if (isIntrinsic(value)) { return 'x'.repeat(intrinsicBytes(value)); }
+  if (isIntrinsic(value)) { return structuralChoice(value) ?? 'x'.repeat(intrinsicBytes(value)); }
   if (value && typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replaceIntrinsics(v)]));
   }
   return value;
+}
+
+/**
+ * An `Fn::If` or `Fn::Select` that chooses between objects or lists (a whole statement, a list of
+ * principals): the largest choice, its own intrinsics replaced. Undefined when every choice is a
+ * string, a number or an intrinsic (those are counted as a string by `intrinsicBytes`).
+ */
+function structuralChoice(intrinsic: Record<string, unknown>): unknown | undefined {
+  const [name, args] = Object.entries(intrinsic)[0];
+  const choices = name === 'Fn::If' && Array.isArray(args) && args.length === 3 ? [args[1], args[2]]
+    : name === 'Fn::Select' && Array.isArray(args) && Array.isArray(args[1]) ? args[1] as unknown[] : undefined;
+  if (!choices || !choices.some(c => c !== null && typeof c === 'object' && !isIntrinsic(c))) { return undefined; }
+  const size = (v: unknown) => Buffer.byteLength(JSON.stringify(v) ?? '', 'utf8');
+  return choices.map(replaceIntrinsics).reduce((largest, c) => (size(c) > size(largest) ? c : largest));
 }
 
 /** Bytes a literal string takes inside a JSON string (escapes included), without the quotes. */

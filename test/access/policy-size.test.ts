@@ -243,6 +243,18 @@ describe('estimatePolicyBytes', () => {
       .toEqual(bytesOf('a-much-longer-branch-123456789012'));
   });
 
+  test('counts an Fn::If or Fn::Select between objects or lists by the JSON of the largest choice', () => {
+    const statement = { Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: 'arn:aws:s3:::my-bucket/*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } };
+    const whole = { Statement: [{ 'Fn::If': ['Strict', statement, { Ref: 'AWS::NoValue' }] }] };
+    const json = (v: unknown) => Buffer.byteLength(JSON.stringify(v), 'utf8');
+    expect(estimatePolicyBytes(whole)).toEqual(json({ Statement: [statement] }));
+    const roles = Array.from({ length: 50 }, (_, i) => `arn:aws:iam::${ACCOUNT}:role/team-${i}`);
+    const inBranch = { Principal: { AWS: { 'Fn::If': ['Wide', roles, [roles[0]]] } } };
+    expect(estimatePolicyBytes(inBranch)).toEqual(json({ Principal: { AWS: roles } }));
+    const selected = { Statement: [{ 'Fn::Select': [0, [statement, { Effect: 'Allow' }]] }] };
+    expect(estimatePolicyBytes(selected)).toEqual(json({ Statement: [statement] }));
+  });
+
   test('is never below the size S3 would store, for every bucket policy of the fixtures', () => {
     // GIVEN: the policies of this suite's and the benchmark's fixtures, in a fixed and in an environment-agnostic stack.
     const app = new App({ builtinCloudFormationValidation: false });
