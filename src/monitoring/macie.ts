@@ -155,7 +155,8 @@ export class MacieClassification extends Construct {
     const definition = () => ({
       bucketDefinitions: [{ accountId: stack.account, buckets: this.buckets().map(b => b.bucketName) }],
     });
-    // Everything that defines the job, resolved: a change gives a new token and a new job.
+    // Everything that defines the job, resolved: a change gives a new job name (and, being a change
+    // of the resource's properties, a new job).
     const fingerprint = Lazy.string({
       produce: () => createHash('sha256')
         .update(JSON.stringify(stack.resolve({ definition: definition(), frequency, sampling })))
@@ -167,10 +168,15 @@ export class MacieClassification extends Construct {
       action: 'createClassificationJob',
       // Request shape: https://docs.aws.amazon.com/macie/latest/APIReference/jobs.html#CreateClassificationJob
       parameters: {
-        // Idempotency token: a retried create returns the same job.
-        clientToken: fingerprint,
+        // No clientToken: a token fixed in the template would be the same in every account, after the
+        // stack is deleted and created again, after the bucket list is changed back, and when a bucket
+        // is replaced (same references, new name), and Macie would answer each of those calls with the
+        // old job. The SDK fills the token with a new UUID on each call (@aws-sdk/client-macie2 marks
+        // CreateClassificationJobRequest.clientToken as an idempotency token), so each create or update
+        // that CloudFormation sends creates one job.
         name: `${name}-${fingerprint}`,
-        description: `Sensitive data discovery for the buckets of ${this.node.scope!.node.path}`,
+        // At most 200 characters (CreateClassificationJob, description).
+        description: truncate(`Sensitive data discovery for the buckets of ${this.node.scope!.node.path}`, 200),
         jobType: schedule ? 'SCHEDULED' : 'ONE_TIME',
         ...(schedule ? { scheduleFrequency: schedule, initialRun: true } : {}),
         samplingPercentage: sampling,
@@ -261,6 +267,9 @@ export class MacieClassification extends Construct {
         'Classify the buckets of this account only: run the job from a Macie administrator account for the buckets of member accounts.');
     }
     this.allowKey(bucket);
+    // A one-time job runs once, right after it is created: it must wait for the key policy and the
+    // bucket policy that let Macie in (the bucket construct holds both for a SecureBucket).
+    if (Stack.of(bucket) === stack) { this.job.node.addDependency(bucket); }
 
     if (isRestrictableBucket(bucket)) {
       const roleArn = macieServiceLinkedRoleArn(bucket);
@@ -305,6 +314,10 @@ function exemptsMacie(pattern: string, account: string): boolean {
   const accountOf = Token.isUnresolved(account) ? (pattern.split(':')[4] ?? '') : account;
   return ['aws', 'aws-cn', 'aws-us-gov'].some(partition =>
     arnPatternMatches(pattern, `arn:${partition}:iam::${accountOf}:role/${MACIE_SERVICE_LINKED_ROLE}`));
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 3)}...`;
 }
 
 function acknowledged(resource: IConstruct): boolean {

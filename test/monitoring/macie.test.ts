@@ -2,6 +2,7 @@ import { App, CfnParameter, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
 import { ACCOUNT, logicalIdOf, monitorStack, REGION } from './util';
 import { BucketSecurityMonitor, FindingLevel, MacieJobFrequency, MacieOptions, SecureBucket, SecureBucketAspect, VpcEndpointOnly } from '../../src';
 import { nagAcknowledgements, nagFindings } from '../util/checkers';
@@ -47,8 +48,8 @@ describe('BucketSecurityMonitor macie', () => {
       expect(create.service).toBe('Macie2');
       expect(create.action).toBe('createClassificationJob');
       expect(create.parameters).toEqual({
-        clientToken: expect.stringMatching(/^[0-9a-f]{32}$/),
-        name: expect.stringContaining(create.parameters.clientToken),
+        // No clientToken: the SDK makes a new one per call, so no call is answered with an old job.
+        name: expect.stringMatching(/-[0-9a-f]{32}$/),
         description: expect.any(String),
         jobType: 'ONE_TIME',
         samplingPercentage: 100,
@@ -59,6 +60,24 @@ describe('BucketSecurityMonitor macie', () => {
       expect(update).toEqual(create);
       expect(resource.DependsOn).toContain(logicalIdOf(Template.fromStack(stack).toJSON(), 'AWS::Macie::Session', 'MonitorMacieSession'));
       expect(resource.Properties.InstallLatestAwsSdk).toBe(false);
+    });
+
+    test('waits for the bucket\'s key policy and bucket policy that let Macie in (a one-time job runs once, at creation)', () => {
+      const { stack, data } = macieMonitor();
+      const { resource } = jobCalls(stack);
+      const key = stack.getLogicalId(data.encryptionKey!.node.defaultChild as kms.CfnKey);
+      const policy = stack.getLogicalId(data.policy!.node.defaultChild as s3.CfnBucketPolicy);
+      expect(resource.DependsOn).toEqual(expect.arrayContaining([key, policy]));
+    });
+
+    test('the job description stays within Macie\'s 200 characters, whatever the construct path', () => {
+      const { stack } = monitorStack();
+      const deep = new Construct(new Construct(stack, 'A'.repeat(80)), 'B'.repeat(80));
+      const data = new SecureBucket(stack, 'Data');
+      new BucketSecurityMonitor(deep, 'Monitor', { buckets: [data], macie: {} });
+      const { create } = jobCalls(stack);
+      expect(create.parameters.description.length).toBeLessThanOrEqual(200);
+      expect(create.parameters.description).toMatch(/^Sensitive data discovery for the buckets of /);
     });
 
     test('on delete, cancels the job (Macie has no delete), ignoring a job that already finished', () => {
@@ -118,14 +137,15 @@ describe('BucketSecurityMonitor macie', () => {
       expect(parameters.samplingPercentage).toBe(10);
     });
 
-    test('the client token is stable for the same job and changes with the buckets (a new job)', () => {
-      const token = (extra: boolean) => {
+    test('the job name is stable for the same job and changes with the buckets; no client token is fixed in the template', () => {
+      const create = (extra: boolean) => {
         const { stack, monitor } = macieMonitor();
         if (extra) { monitor.addBucket(new SecureBucket(stack, 'Extra')); }
-        return jobCalls(stack).create.parameters.clientToken;
+        return jobCalls(stack).create;
       };
-      expect(token(false)).toBe(token(false));
-      expect(token(true)).not.toBe(token(false));
+      expect(create(false).parameters.name).toBe(create(false).parameters.name);
+      expect(create(true).parameters.name).not.toBe(create(false).parameters.name);
+      expect(create(false).parameters).not.toHaveProperty('clientToken');
     });
 
     test('enableMacie: false uses the Macie already enabled in the account', () => {
