@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import { PolicyGranteeCheckOptions, RemediationMode } from './detective-controls-options';
 import { iam5ResourceFindingId } from './nag-ids';
 import { bucketGrantees, granteeParameters } from './policy-grantees';
+import { estimatePolicyBytes } from '../private/policy-size';
 import { SecureBucket } from '../secure-bucket';
 
 
@@ -72,6 +73,9 @@ function managedChecks(grantees: PolicyGranteeCheckOptions, account: string): Ma
  */
 export const REMEDIATION_DOCUMENT = 'AWS-DisableS3BucketPublicReadWrite';
 
+/** The longest `InputParameters` AWS Config accepts, in characters. */
+const CONFIG_INPUT_PARAMETERS_LIMIT = 1024;
+
 /** Options of `DetectiveControls`. */
 export interface DetectiveControlsOptions {
   readonly allBuckets: boolean;
@@ -115,6 +119,26 @@ export class DetectiveControls extends Construct {
     this.addRules(scope, bucket);
   }
 
+  /**
+   * A bucket's derived grantee lists grow with its restrictions; AWS Config takes at most 1,024
+   * characters of `InputParameters` (ConfigRule, InputParameters, "Maximum length of 1024":
+   * https://docs.aws.amazon.com/config/latest/APIReference/API_ConfigRule.html). Checked at synth,
+   * references counted at their longest value, so that the rule does not fail to deploy.
+   */
+  private checkGranteeParameters(rule: config.ManagedRule, bucket: s3.IBucket): void {
+    rule.node.addValidation({
+      validate: () => {
+        const grantees = bucketGrantees(bucket, this.options.grantees);
+        const bytes = estimatePolicyBytes(Stack.of(rule).resolve(granteeParameters(grantees)));
+        if (bytes <= CONFIG_INPUT_PARAMETERS_LIMIT) { return []; }
+        return [`[${this.node.scope!.node.path}] the policy grantee check of ${bucket.node.path} would pass AWS Config about ${bytes} characters of `
+          + `parameters (${grantees.awsPrincipals.length} awsPrincipals, ${grantees.ipAddresses.length} ipAddresses, ${grantees.vpcIds.length} vpcIds), `
+          + `over its limit of ${CONFIG_INPUT_PARAMETERS_LIMIT} (got ${bytes}). Give 'policyGrantees' with shorter lists: awsPrincipals takes partial ARNs `
+          + 'such as arn:aws:iam::111111111111:role/team-*.'];
+      },
+    });
+  }
+
   private addRules(scope: Construct, bucket: s3.IBucket | undefined): void {
     for (const check of this.checks) {
       const rule = new config.ManagedRule(scope, check.id, {
@@ -126,6 +150,7 @@ export class DetectiveControls extends Construct {
       });
       if (this.recorder) { rule.node.addDependency(this.recorder, this.deliveryChannel!); }
       this.rules.push(rule);
+      if (check.id === 'PolicyGranteeCheck' && bucket) { this.checkGranteeParameters(rule, bucket); }
       if (check.remediates && this.remediationRole) {
         const automatic = this.options.remediation === RemediationMode.AUTOMATIC;
         // https://docs.aws.amazon.com/config/latest/developerguide/remediation.html

@@ -24,6 +24,19 @@ function monitored(bucketProps: ConstructorParameters<typeof SecureBucket>[2] = 
 }
 
 describe('BucketSecurityMonitor policy grantee check', () => {
+  test('derived lists longer than AWS Config\'s 1,024 characters of parameters fail synth, naming policyGrantees; shorter lists given there pass', () => {
+    const build = (policyGrantees?: PolicyGranteeCheckOptions) => {
+      const { app, stack } = monitorStack();
+      const roles = Array.from({ length: 20 }, (_, i) => iam.Role.fromRoleName(stack, `Team${i}`, `analytics-team-${i}-pipeline-reader`));
+      const data = new SecureBucket(stack, 'Data', { accessRestrictions: [new RoleOnly({ roles })] });
+      new BucketSecurityMonitor(stack, 'Monitor', { buckets: [data], configRules: true, policyGrantees });
+      return app;
+    };
+    expect(() => build().synth()).toThrow(/the policy grantee check of Stack\/Data would pass AWS Config about \d{4} characters of parameters \(2\d awsPrincipals.*over its limit of 1024.*Give 'policyGrantees' with shorter lists/);
+    expect(() => build({ awsPrincipals: [`arn:aws:iam::${ACCOUNT}:role/analytics-team-*`] }).synth()).not.toThrow();
+  });
+
+
   test('a SecureBucket without grants or restrictions: its account only', () => {
     const { stack, data } = monitored();
     expect(granteeParameters(stack, data)).toEqual({ awsPrincipals: ACCOUNT });
