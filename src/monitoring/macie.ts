@@ -268,8 +268,10 @@ export class MacieClassification extends Construct {
     }
     this.allowKey(bucket);
     // A one-time job runs once, right after it is created: it must wait for the key policy and the
-    // bucket policy that let Macie in (the bucket construct holds both for a SecureBucket).
-    if (Stack.of(bucket) === stack) { this.job.node.addDependency(bucket); }
+    // bucket policy that let Macie in. (Not on the bucket itself: the job already refers to it.)
+    for (const policyHolder of [bucket.encryptionKey, bucket.policy]) {
+      if (policyHolder && Stack.of(policyHolder) === stack) { this.job.node.addDependency(policyHolder); }
+    }
 
     if (isRestrictableBucket(bucket)) {
       const roleArn = macieServiceLinkedRoleArn(bucket);
