@@ -2,17 +2,10 @@ import { App, CfnParameter, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { logicalIdOf, monitorStack } from './util';
+import { EXPECTED_ACCOUNT_EVENTS, EXPECTED_BUCKET_EVENTS, logicalIdOf, monitorStack } from './util';
 import { BucketSecurityMonitor, FindingLevel, SecureBucket, SecureBucketAspect } from '../../src';
 import { nagAcknowledgements, nagFindings } from '../util/checkers';
 
-const BUCKET_EVENTS = [
-  'CreateBucket', 'DeleteBucket', 'PutBucketPolicy', 'DeleteBucketPolicy', 'PutBucketAcl',
-  'PutBucketPublicAccessBlock', 'DeleteBucketPublicAccessBlock', 'PutBucketEncryption', 'DeleteBucketEncryption',
-  'PutBucketVersioning', 'PutBucketLifecycle', 'DeleteBucketLifecycle', 'PutBucketLogging',
-  'PutBucketOwnershipControls', 'DeleteBucketOwnershipControls', 'PutBucketReplication', 'DeleteBucketReplication',
-  'PutObjectAcl',
-];
 
 function defaultMonitor() {
   const { app, stack } = monitorStack();
@@ -193,7 +186,7 @@ describe('BucketSecurityMonitor', () => {
           'detail-type': ['AWS API Call via CloudTrail'],
           'detail': {
             eventSource: ['s3.amazonaws.com'],
-            eventName: BUCKET_EVENTS,
+            eventName: EXPECTED_BUCKET_EVENTS,
             requestParameters: { bucketName: [{ Ref: dataId }] },
           },
         },
@@ -203,7 +196,7 @@ describe('BucketSecurityMonitor', () => {
         EventPattern: {
           'source': ['aws.s3'],
           'detail-type': ['AWS API Call via CloudTrail'],
-          'detail': { eventSource: ['s3.amazonaws.com'], eventName: ['PutAccountPublicAccessBlock', 'DeleteAccountPublicAccessBlock', 'PutPublicAccessBlock', 'DeletePublicAccessBlock'] },
+          'detail': { eventSource: ['s3.amazonaws.com'], eventName: EXPECTED_ACCOUNT_EVENTS },
         },
       });
     });
@@ -212,7 +205,7 @@ describe('BucketSecurityMonitor', () => {
       const { stack } = monitorStack();
       new BucketSecurityMonitor(stack, 'Monitor', { allBuckets: true, buckets: [new SecureBucket(stack, 'Data')] });
       Template.fromStack(stack).hasResourceProperties('AWS::Events::Rule', {
-        EventPattern: { detail: { eventSource: ['s3.amazonaws.com'], eventName: BUCKET_EVENTS, requestParameters: Match.absent() } },
+        EventPattern: { detail: { eventSource: ['s3.amazonaws.com'], eventName: EXPECTED_BUCKET_EVENTS, requestParameters: Match.absent() } },
       });
     });
 

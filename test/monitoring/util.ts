@@ -3,6 +3,22 @@ import { App, Stack } from 'aws-cdk-lib';
 export const ACCOUNT = '111111111111';
 export const REGION = 'us-east-1';
 
+/**
+ * The CloudTrail event names the alert rules must match, written out here (not imported from src)
+ * so that a name dropped from the rules fails the tests: the bucket-level calls of issue 5 and the
+ * object ACL data event.
+ */
+export const EXPECTED_BUCKET_EVENTS = [
+  'CreateBucket', 'DeleteBucket', 'PutBucketPolicy', 'DeleteBucketPolicy', 'PutBucketAcl',
+  'PutBucketPublicAccessBlock', 'DeleteBucketPublicAccessBlock', 'PutBucketEncryption', 'DeleteBucketEncryption',
+  'PutBucketVersioning', 'PutBucketLifecycle', 'DeleteBucketLifecycle', 'PutBucketLogging',
+  'PutBucketOwnershipControls', 'DeleteBucketOwnershipControls', 'PutBucketReplication', 'DeleteBucketReplication',
+  'PutObjectAcl',
+];
+
+/** The account-level public access block calls, under both candidate event names (see src/monitoring/s3-api-calls.ts). */
+export const EXPECTED_ACCOUNT_EVENTS = ['PutAccountPublicAccessBlock', 'DeleteAccountPublicAccessBlock', 'PutPublicAccessBlock', 'DeletePublicAccessBlock'];
+
 /** An app without the slow built-in CloudFormation validation and a stack with a fixed environment. */
 export function monitorStack(): { app: App; stack: Stack } {
   const app = new App({ builtinCloudFormationValidation: false });
