@@ -142,32 +142,27 @@ export function compliantL2(scope: IConstruct, id = 'Bucket', props: s3.BucketPr
   const stack = Stack.of(scope);
   const logs = (stack.node.tryFindChild('Logs') as s3.Bucket | undefined) ?? compliantLogBucketL2(stack, 'Logs');
   return new s3.Bucket(scope, id, {
+    ...HARDENED_L2,
     encryptionKey: new kms.Key(scope, `${id}Key`, { enableKeyRotation: true, removalPolicy: RemovalPolicy.RETAIN }),
     encryption: s3.BucketEncryption.KMS,
     bucketKeyEnabled: true,
-    versioned: true,
     serverAccessLogsBucket: logs,
-    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-    enforceSSL: true,
-    minimumTLSVersion: 1.2,
-    lifecycleRules: [{ abortIncompleteMultipartUploadAfter: DAYS_7, noncurrentVersionExpiration: DAYS_90 }],
-    removalPolicy: RemovalPolicy.RETAIN,
     ...props,
   });
 }
 
+/** What the compliant data and log buckets share: versioned, private, ACLs off, TLS 1.2+, lifecycle, retained. */
+const HARDENED_L2: s3.BucketProps = {
+  versioned: true,
+  blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+  objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+  enforceSSL: true,
+  minimumTLSVersion: 1.2,
+  lifecycleRules: [{ abortIncompleteMultipartUploadAfter: DAYS_7, noncurrentVersionExpiration: DAYS_90 }],
+  removalPolicy: RemovalPolicy.RETAIN,
+};
+
 /** An `s3.Bucket` that passes every log-bucket rule (SSE-S3, no Object Lock). */
 export function compliantLogBucketL2(scope: IConstruct, id: string, props: s3.BucketProps = {}): s3.Bucket {
-  return new s3.Bucket(scope, id, {
-    encryption: s3.BucketEncryption.S3_MANAGED,
-    versioned: true,
-    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-    enforceSSL: true,
-    minimumTLSVersion: 1.2,
-    lifecycleRules: [{ abortIncompleteMultipartUploadAfter: DAYS_7, noncurrentVersionExpiration: DAYS_90 }],
-    removalPolicy: RemovalPolicy.RETAIN,
-    ...props,
-  });
+  return new s3.Bucket(scope, id, { ...HARDENED_L2, encryption: s3.BucketEncryption.S3_MANAGED, ...props });
 }
