@@ -152,8 +152,8 @@ class AppRun {
   }
 
   public excluded: { [ruleId: string]: string } = {};
-  private readonly handOff = new RenderingHandOff(() => { if (this.reported) { this.release(); } });
-  private indexes = new IndexCache((resource, fragment) => this.offer(resource, fragment));
+  private readonly handOff = new RenderingHandOff();
+  private readonly indexes = new IndexCache((resource, fragment) => this.offer(resource, fragment));
   private writeReport = false;
   /** The Stage whose validation is running: only its resources are synthesized next, so only they are handed off. */
   private validating?: IConstruct;
@@ -166,8 +166,6 @@ class AppRun {
    * synthesis of it (after a failed one, or a forced one).
    */
   private readonly validatedStages = new Set<IConstruct>();
-  /** Whether the root's validation (the report) has run in this synthesis. */
-  private reported = false;
 
   private constructor(private readonly root: IConstruct) {
     root.node.addValidation({
@@ -175,7 +173,6 @@ class AppRun {
         this.validating = root;
         this.validatedStages.add(root);
         this.report();
-        this.reported = true;
         return [];
       },
     });
@@ -197,7 +194,6 @@ class AppRun {
     for (const [key, where] of this.raised) {
       if (where === stage) { this.raised.delete(key); }
     }
-    if (stage === this.root) { this.reported = false; }
   }
 
   /**
@@ -207,17 +203,6 @@ class AppRun {
    */
   private offer(resource: CfnResource, fragment: RenderedFragment): void {
     if (this.validating !== undefined && stageOf(resource) === this.validating) { this.handOff.offer(resource, fragment); }
-  }
-
-  /**
-   * Lets the rendered resources go once template synthesis has started after the root's validation
-   * (every finding raised, the report written), so that they are collected while the templates are
-   * written rather than kept alive with the app. A Stage writes its templates before the app's
-   * validation writes the report: its resources are kept until then.
-   */
-  private release(): void {
-    this.indexes = new IndexCache((resource, fragment) => this.offer(resource, fragment));
-    this.entries.forEach(entry => entry.outcomes = undefined);
   }
 
   public record(resource: CfnResource, options: EvaluationOptions, level: FindingLevel): void {
@@ -346,24 +331,15 @@ class AppRun {
 class RenderingHandOff {
   private readonly pending = new Set<CfnResource>();
   private scheduled = false;
-  /** Whether synthesis has used a hand-off since the last one was offered. */
-  private used = false;
-
-  /** @param onFirstUse called when synthesis uses the first hand-off of a batch (validation is over) */
-  constructor(private readonly onFirstUse: () => void) {}
 
   public readonly offer = (resource: CfnResource, fragment: RenderedFragment): void => {
     const target = resource as unknown as { _toCloudFormation: () => object };
     if (Object.prototype.hasOwnProperty.call(target, '_toCloudFormation')) { return; }
     target._toCloudFormation = () => {
-      const first = !this.used;
-      this.used = true;
       this.withdraw(resource);
-      if (first) { this.onFirstUse(); }
       return fragment;
     };
     this.pending.add(resource);
-    this.used = false;
     if (!this.scheduled) {
       this.scheduled = true;
       queueMicrotask(() => {
