@@ -128,7 +128,7 @@ const STACK_BUILDERS: Record<Variant, (stack: Stack) => (id: string) => void> = 
   },
   'hand-full': stack => {
     // What SecureBucket writes, by hand: the same log bucket with one log-delivery statement listing every source
-    // and EventBridge on; per bucket, the key's grant restriction, SSE-C blocked, the three Deny statements on
+    // and EventBridge on; per bucket, the key's grant restriction, SSE-C blocked, the two Deny statements on
     // uploads with another encryption, EventBridge, date-partitioned logs. None of SecureBucket's synth-time checks.
     const logs = handLogBucket(stack);
     (logs.node.defaultChild as s3.CfnBucket).notificationConfiguration = { eventBridgeConfiguration: { eventBridgeEnabled: true } };

@@ -134,7 +134,7 @@ class TestEachRestriction:
         statements = policy_statements(Template.from_stack(stack), bucket)
         assert [s for s in statements if s.get("Sid", "").startswith("Restrict")] == [case.statement(stack, bucket)]
         # The SecureBucket's own statements are still there.
-        assert {"DenyUploadsWithOtherEncryption", "DenyUploadsWithOtherKmsKey", "DenyKmsUploadsWithoutKeyId"} <= {s.get("Sid") for s in statements}
+        assert {"DenyEncryptionWithoutThisKey", "DenyKeyIdWithOtherEncryption"} <= {s.get("Sid") for s in statements}
 
     def test_through_with_on_a_secure_bucket_like_the_prop(self, case):
         via_prop = new_stack()

@@ -100,9 +100,8 @@ class TestDefaults:
         } in default.statements
 
     @pytest.mark.parametrize("sid, condition", [
-        ("DenyUploadsWithOtherEncryption", lambda key: {"StringNotEquals": {SSE_HEADER: "aws:kms"}, "Null": {SSE_HEADER: "false"}}),
-        ("DenyUploadsWithOtherKmsKey", lambda key: {"StringNotEquals": {SSE_KEY_HEADER: key}, "Null": {SSE_KEY_HEADER: "false"}}),
-        ("DenyKmsUploadsWithoutKeyId", lambda key: {"StringEquals": {SSE_HEADER: "aws:kms"}, "Null": {SSE_KEY_HEADER: "true"}}),
+        ("DenyEncryptionWithoutThisKey", lambda key: {"Null": {SSE_HEADER: "false"}, "StringNotEquals": {SSE_KEY_HEADER: key}}),
+        ("DenyKeyIdWithOtherEncryption", lambda key: {"Null": {SSE_KEY_HEADER: "false"}, "StringNotEquals": {SSE_HEADER: "aws:kms"}}),
     ])
     def test_denies_uploads_with_another_encryption(self, default, sid, condition):
         assert {

@@ -18,18 +18,20 @@ const SSE_HEADER = 's3:x-amz-server-side-encryption';
 const SSE_KEY_HEADER = 's3:x-amz-server-side-encryption-aws-kms-key-id';
 
 /**
- * The three Deny statements that stop uploads encrypted with anything but `keyArn`.
+ * The two Deny statements that stop uploads encrypted with anything but `keyArn`.
  *
- * | request headers                              | result                                   |
- * |----------------------------------------------|------------------------------------------|
- * | none                                         | allowed: default encryption uses the key |
- * | algorithm `aws:kms`, key id = `keyArn`        | allowed                                  |
- * | algorithm present and not `aws:kms`           | denied (statement 1)                     |
- * | key id present and not `keyArn`               | denied (statement 2)                     |
- * | algorithm `aws:kms` without a key id          | denied (statement 3): S3 would use aws/s3 |
+ * | request headers (algorithm, key id)            | result                                          |
+ * |------------------------------------------------|-------------------------------------------------|
+ * | none, none                                     | allowed: default encryption uses the key        |
+ * | `aws:kms`, `keyArn`                            | allowed                                         |
+ * | any algorithm, no key id or another key id     | denied (statement 1); `aws:kms` alone would use aws/s3 |
+ * | no algorithm or not `aws:kms`, any key id      | denied (statement 2); S3 itself refuses a key id without `aws:kms` |
  *
- * Each condition on a header is guarded by a `Null` check so that requests without
- * the header (default encryption, the log delivery service) are not denied.
+ * Each statement applies only when its header is in the request (`Null: false`), so requests without
+ * encryption headers (default encryption, the log delivery service) are not denied; the other header is
+ * compared with `StringNotEquals`, which IAM evaluates as true when that header is absent
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html).
+ * Two statements cover what three did with one `Null` guard each: a smaller policy and template.
  */
 export function wrongEncryptionDenies(objectsArn: string, keyArn: string): iam.PolicyStatement[] {
   const base = {
@@ -41,26 +43,18 @@ export function wrongEncryptionDenies(objectsArn: string, keyArn: string): iam.P
   return [
     new iam.PolicyStatement({
       ...base,
-      sid: 'DenyUploadsWithOtherEncryption',
+      sid: 'DenyEncryptionWithoutThisKey',
       conditions: {
-        StringNotEquals: { [SSE_HEADER]: 'aws:kms' },
         Null: { [SSE_HEADER]: 'false' },
-      },
-    }),
-    new iam.PolicyStatement({
-      ...base,
-      sid: 'DenyUploadsWithOtherKmsKey',
-      conditions: {
         StringNotEquals: { [SSE_KEY_HEADER]: keyArn },
-        Null: { [SSE_KEY_HEADER]: 'false' },
       },
     }),
     new iam.PolicyStatement({
       ...base,
-      sid: 'DenyKmsUploadsWithoutKeyId',
+      sid: 'DenyKeyIdWithOtherEncryption',
       conditions: {
-        StringEquals: { [SSE_HEADER]: 'aws:kms' },
-        Null: { [SSE_KEY_HEADER]: 'true' },
+        Null: { [SSE_KEY_HEADER]: 'false' },
+        StringNotEquals: { [SSE_HEADER]: 'aws:kms' },
       },
     }),
   ];

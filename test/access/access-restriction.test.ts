@@ -214,7 +214,7 @@ describe.each(CASES)('$name', (c) => {
     const statements = policyStatements(Template.fromStack(stack), bucket);
     expect(statements.filter(s => s.Sid === `Restrict${c.name}1`)).toHaveLength(1);
     // The SecureBucket's own statements are still there.
-    expect(statements.map(s => s.Sid)).toEqual(expect.arrayContaining(['DenyUploadsWithOtherEncryption', 'DenyKmsUploadsWithoutKeyId']));
+    expect(statements.map(s => s.Sid)).toEqual(expect.arrayContaining(['DenyEncryptionWithoutThisKey', 'DenyKeyIdWithOtherEncryption']));
   });
 
   test('applies to a SecureBucket through the accessRestrictions prop, like .with()', () => {
