@@ -10,6 +10,13 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 rm -rf test-reports && mkdir -p test-reports
+
+# Every temporary directory of the run (each test app's cloud assembly: aws-cdk-lib makes one per App
+# without an outdir, and the tests' own) goes under one directory, removed when the run ends: a run
+# used to leave over a thousand directories in /tmp (measured: 1,500 cdk.out* and 450 sb-* after two jest runs).
+run_tmp="$(mktemp -d "${TMPDIR:-/tmp}/cdk-secure-bucket-test-all.XXXXXX")"
+trap 'rm -rf "$run_tmp"' EXIT
+export TMPDIR="$run_tmp"
 steps=test-reports/steps.tsv
 : > "$steps"
 
