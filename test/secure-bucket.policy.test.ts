@@ -161,6 +161,22 @@ describe('SecureBucket', () => {
         expected: 'ExplicitlyDenied',
         deniedBy: ['DenyKeyIdWithOtherEncryption'],
       }],
+      ['denies PutObject with the AES256 header and another key ARN', {
+        principal: APP_ROLE,
+        action: 's3:PutObject',
+        resource: 'object',
+        context: { [SSE]: 'AES256', [SSE_KEY]: OTHER_KEY_ARN },
+        expected: 'ExplicitlyDenied',
+        deniedBy: ['DenyEncryptionWithoutThisKey', 'DenyKeyIdWithOtherEncryption'],
+      }],
+      ['denies PutObject with the aws:kms:dsse header and no key id', {
+        principal: APP_ROLE,
+        action: 's3:PutObject',
+        resource: 'object',
+        context: { [SSE]: 'aws:kms:dsse' },
+        expected: 'ExplicitlyDenied',
+        deniedBy: ['DenyEncryptionWithoutThisKey'],
+      }],
       ['denies PutObject with the aws:kms:dsse header and another key ARN', {
         principal: APP_ROLE,
         action: 's3:PutObject',

@@ -25,7 +25,7 @@ const SSE_KEY_HEADER = 's3:x-amz-server-side-encryption-aws-kms-key-id';
  * | none, none                                     | allowed: default encryption uses the key        |
  * | `aws:kms`, `keyArn`                            | allowed                                         |
  * | any algorithm, no key id or another key id     | denied (statement 1); `aws:kms` alone would use aws/s3 |
- * | no algorithm or not `aws:kms`, any key id      | denied (statement 2); S3 itself refuses a key id without `aws:kms` |
+ * | no algorithm or not `aws:kms`, any key id      | denied (statement 2); S3 itself refuses a key id without an algorithm |
  *
  * Each statement applies only when its header is in the request (`Null: false`), so requests without
  * encryption headers (default encryption, the log delivery service) are not denied; the other header is
