@@ -157,16 +157,21 @@ const STACK_BUILDERS: Record<Variant, (stack: Stack) => (id: string) => void> = 
   },
 };
 
+/** The settings every bucket of the hand-written variants has, log bucket included. */
+const HARDENED: s3.BucketProps = {
+  versioned: true,
+  enforceSSL: true,
+  minimumTLSVersion: 1.2,
+  blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+  objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+  removalPolicy: RemovalPolicy.RETAIN,
+};
+
 /** The shared log bucket of the hand-written variants: SSE-S3 (a log target cannot use SSE-KMS), otherwise hardened alike. */
 function handLogBucket(stack: Stack): s3.Bucket {
   return new s3.Bucket(stack, 'AccessLogs', {
+    ...HARDENED,
     encryption: s3.BucketEncryption.S3_MANAGED,
-    versioned: true,
-    enforceSSL: true,
-    minimumTLSVersion: 1.2,
-    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-    removalPolicy: RemovalPolicy.RETAIN,
     lifecycleRules: [
       { id: 'ExpireLogs', expiration: Duration.days(365), noncurrentVersionExpiration: Duration.days(30), abortIncompleteMultipartUploadAfter: Duration.days(7) },
       { id: 'RemoveExpiredDeleteMarkers', expiredObjectDeleteMarker: true },
@@ -177,15 +182,10 @@ function handLogBucket(stack: Stack): s3.Bucket {
 /** The data bucket settings of the hand-written variants (SecureBucket's defaults). */
 function handBucketProps(key: kms.IKey): s3.BucketProps {
   return {
+    ...HARDENED,
     encryption: s3.BucketEncryption.KMS,
     encryptionKey: key,
     bucketKeyEnabled: true,
-    versioned: true,
-    enforceSSL: true,
-    minimumTLSVersion: 1.2,
-    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-    removalPolicy: RemovalPolicy.RETAIN,
     lifecycleRules: [{
       id: 'SecureBucketDefaults',
       abortIncompleteMultipartUploadAfter: Duration.days(7),

@@ -8,6 +8,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { AlertTopic } from './alert-topic';
 import { acknowledgeRules } from '../private/acknowledge';
+import { allowEventBridgeRules, allowServiceKeyUse, EVENTS_SERVICE } from '../private/statements';
 
 /**
  * How EventBridge retries an alert it could not publish, before it goes to the dead-letter queue:
@@ -33,13 +34,8 @@ export function createAlertDeadLetterQueue(scope: Construct, key: kms.IKey): sqs
   const stack = Stack.of(scope);
   const queueName = Names.uniqueResourceName(scope, { maxLength: 70, separator: '-' }) + '-AlertsDLQ';
   const queueArn = stack.formatArn({ service: 'sqs', resource: queueName, arnFormat: ArnFormat.NO_RESOURCE_NAME });
-  key.addToResourcePolicy(new iam.PolicyStatement({
-    sid: 'AllowEventBridgeToUseTheAlertDeadLetterQueue',
-    principals: [new iam.ServicePrincipal('events.amazonaws.com')],
-    actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-    resources: ['*'],
-    conditions: { StringEquals: { 'kms:EncryptionContext:aws:sqs:arn': queueArn } },
-  }));
+  key.addToResourcePolicy(allowServiceKeyUse(EVENTS_SERVICE, 'AllowEventBridgeToUseTheAlertDeadLetterQueue',
+    ['kms:GenerateDataKey', 'kms:Decrypt'], 'aws:sqs:arn', queueArn));
   const queue = new sqs.Queue(scope, 'AlertsDeadLetterQueue', {
     queueName,
     encryption: sqs.QueueEncryption.KMS,
@@ -57,14 +53,11 @@ export function createAlertDeadLetterQueue(scope: Construct, key: kms.IKey): sqs
 
 /** Lets EventBridge send to the dead-letter queue for these rules only. */
 export function allowRulesToDeadLetter(queue: sqs.IQueue, rules: events.IRule[]): void {
-  queue.addToResourcePolicy(new iam.PolicyStatement({
-    sid: 'AllowTheMonitorRulesToDeadLetter',
-    principals: [new iam.ServicePrincipal('events.amazonaws.com')],
-    actions: ['sqs:SendMessage'],
-    resources: [queue.queueArn],
-    conditions: { ArnEquals: { 'aws:SourceArn': rules.map(r => r.ruleArn) } },
-  }));
+  queue.addToResourcePolicy(allowEventBridgeRules('AllowTheMonitorRulesToDeadLetter', 'sqs:SendMessage', queue.queueArn, rules));
 }
+
+/** The CloudWatch service principal (alarm actions). */
+const CLOUDWATCH_SERVICE = 'cloudwatch.amazonaws.com';
 
 /**
  * An alarm as soon as an alert lands in the dead-letter queue (the queue's visible messages, maximum
@@ -91,7 +84,7 @@ export function alarmOnUndeliveredAlerts(scope: Construct, queue: sqs.IQueue, al
     treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
   });
   alarm.addAlarmAction(new cloudwatchActions.SnsAction(alerts.topic));
-  const cloudWatch = new iam.ServicePrincipal('cloudwatch.amazonaws.com');
+  const cloudWatch = new iam.ServicePrincipal(CLOUDWATCH_SERVICE);
   alerts.topic.addToResourcePolicy(new iam.PolicyStatement({
     sid: 'AllowTheUndeliveredAlertsAlarmToPublish',
     principals: [cloudWatch],
@@ -99,12 +92,7 @@ export function alarmOnUndeliveredAlerts(scope: Construct, queue: sqs.IQueue, al
     resources: [alerts.topicArn],
     conditions: { ArnEquals: { 'aws:SourceArn': alarmArn }, StringEquals: { 'aws:SourceAccount': stack.account } },
   }));
-  alerts.key.addToResourcePolicy(new iam.PolicyStatement({
-    sid: 'AllowTheUndeliveredAlertsAlarmToUseTheAlertTopic',
-    principals: [cloudWatch],
-    actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
-    resources: ['*'],
-    conditions: { StringEquals: { 'kms:EncryptionContext:aws:sns:topicArn': alerts.topicArn } },
-  }));
+  alerts.key.addToResourcePolicy(allowServiceKeyUse(CLOUDWATCH_SERVICE, 'AllowTheUndeliveredAlertsAlarmToUseTheAlertTopic',
+    ['kms:GenerateDataKey*', 'kms:Decrypt'], 'aws:sns:topicArn', alerts.topicArn));
   return alarm;
 }

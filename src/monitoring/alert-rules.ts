@@ -1,11 +1,11 @@
 import { Lazy } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ALERT_RETRY_POLICY } from './alert-dlq';
 import { ACCOUNT_LEVEL_EVENT_NAMES, BUCKET_LEVEL_EVENT_NAMES, OBJECT_LEVEL_EVENT_NAMES } from './s3-api-calls';
+import { allowEventBridgeRules } from '../private/statements';
 
 /**
  * The detail type of CloudTrail API calls on EventBridge, and their source for S3:
@@ -77,11 +77,5 @@ export function createAlertRule(
 
 /** Lets EventBridge publish to the topic for these rules only. */
 export function allowRulesToPublish(topic: sns.ITopic, rules: events.IRule[]): void {
-  topic.addToResourcePolicy(new iam.PolicyStatement({
-    sid: 'AllowTheMonitorRulesToPublish',
-    principals: [new iam.ServicePrincipal('events.amazonaws.com')],
-    actions: ['sns:Publish'],
-    resources: [topic.topicArn],
-    conditions: { ArnEquals: { 'aws:SourceArn': rules.map(r => r.ruleArn) } },
-  }));
+  topic.addToResourcePolicy(allowEventBridgeRules('AllowTheMonitorRulesToPublish', 'sns:Publish', topic.topicArn, rules));
 }

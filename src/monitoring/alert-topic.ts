@@ -1,11 +1,11 @@
 import { ArnFormat, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { invalidProp } from '../private/errors';
 import { rotatedKey } from '../private/keys';
+import { allowServiceKeyUse, EVENTS_SERVICE } from '../private/statements';
 
 /** What `createAlertTopic` built. */
 export interface AlertTopic {
@@ -50,13 +50,8 @@ export function createAlertTopic(scope: Construct, emails: string[]): AlertTopic
   const topicArn = stack.formatArn({ service: 'sns', resource: topicName, arnFormat: ArnFormat.NO_RESOURCE_NAME });
 
   const key = rotatedKey(scope, 'AlertKey', `Encrypts the alert topic of ${scope.node.path}`, RemovalPolicy.DESTROY);
-  key.addToResourcePolicy(new iam.PolicyStatement({
-    sid: 'AllowEventBridgeToPublishToTheAlertTopic',
-    principals: [new iam.ServicePrincipal('events.amazonaws.com')],
-    actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
-    resources: ['*'],
-    conditions: { StringEquals: { 'kms:EncryptionContext:aws:sns:topicArn': topicArn } },
-  }));
+  key.addToResourcePolicy(allowServiceKeyUse(EVENTS_SERVICE, 'AllowEventBridgeToPublishToTheAlertTopic',
+    ['kms:GenerateDataKey*', 'kms:Decrypt'], 'aws:sns:topicArn', topicArn));
 
   const topic = new sns.Topic(scope, 'Alerts', {
     topicName,

@@ -1,4 +1,5 @@
 import { Lazy, Stack } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IConstruct } from 'constructs';
@@ -134,4 +135,36 @@ export function logSourceArn(target: IConstruct, source: s3.IBucket): string {
   return invalidProp(source, 'serverAccessLogsBucket', target.node.path,
     `is in stack ${targetStack.stackName}, another stack than the bucket, which has no literal name to put in the target's policy`,
     'Give the bucket a literal bucketName, or use a log bucket in the bucket\'s own stack (the default).');
+}
+
+/** The EventBridge service principal. */
+export const EVENTS_SERVICE = 'events.amazonaws.com';
+
+/**
+ * Lets EventBridge perform `action` on `resourceArn` (a topic, a queue) for the given rules only
+ * (`aws:SourceArn`), instead of for any rule of any account.
+ */
+export function allowEventBridgeRules(sid: string, action: string, resourceArn: string, rules: events.IRule[]): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid,
+    principals: [new iam.ServicePrincipal(EVENTS_SERVICE)],
+    actions: [action],
+    resources: [resourceArn],
+    conditions: { ArnEquals: { 'aws:SourceArn': rules.map(r => r.ruleArn) } },
+  });
+}
+
+/**
+ * The key-policy statement that lets an AWS service (`service`, e.g. `events.amazonaws.com`) use the
+ * key for one resource only: `actions` when the KMS encryption context names it
+ * (`kms:EncryptionContext:<contextKey>` = `resourceArn`).
+ */
+export function allowServiceKeyUse(service: string, sid: string, actions: string[], contextKey: string, resourceArn: string): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid,
+    principals: [new iam.ServicePrincipal(service)],
+    actions,
+    resources: ['*'],
+    conditions: { StringEquals: { [`kms:EncryptionContext:${contextKey}`]: resourceArn } },
+  });
 }
