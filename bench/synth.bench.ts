@@ -225,6 +225,15 @@ interface SizeRow {
   readonly minBytes: number;
 }
 
+/** A resolved policy document's sizes: estimated (the library's check), as synthesized (minified), as deployed. */
+function policySizes(document: any): { estimatedBytes: number; renderedBytes: number; deployedBytes: number } {
+  return {
+    estimatedBytes: estimatePolicyBytes(document),
+    renderedBytes: Buffer.byteLength(JSON.stringify(document), 'utf8'),
+    deployedBytes: Buffer.byteLength(JSON.stringify(deployed(document)), 'utf8'),
+  };
+}
+
 function childSizes(): void {
   for (const variant of SIZE_VARIANTS) {
     for (const n of [1, PER_STACK]) {
@@ -266,9 +275,7 @@ function childSizes(): void {
       emit('policy', {
         name: `SecureBucket with every restriction, exemption and anyOf (${lists} lists)`,
         lists,
-        estimatedBytes: estimatePolicyBytes(document),
-        renderedBytes: Buffer.byteLength(JSON.stringify(document), 'utf8'),
-        deployedBytes: Buffer.byteLength(JSON.stringify(deployed(document)), 'utf8'),
+        ...policySizes(document),
         statements: (document.Statement as any[]).map((st, i) => ({ sid: st.Sid ?? `#${i + 1}`, bytes: estimatePolicyBytes(st) })),
       });
     } finally {
@@ -279,23 +286,19 @@ function childSizes(): void {
   // The default SecureBucket's own policy, and the shared log bucket's policy with 40 and 150 sources.
   for (const sources of [1, PER_STACK, 150]) {
     const app = new App({ outdir: tempOutdir(), builtinCloudFormationValidation: false });
-    const stack = new Stack(app, 'Logs', { env: { account: '111111111111', region: 'us-east-1' } });
+    const stack = new Stack(app, 'Logs', { env: ENV });
     let last: SecureBucket | undefined;
     for (let i = 0; i < sources; i++) { last = new SecureBucket(stack, `Bucket${i}`); }
     const logs = AccessLogsBucket.ofStack(stack);
     if (sources === 1) {
       emit('policy', {
         name: 'default SecureBucket (no restriction)',
-        estimatedBytes: estimatePolicyBytes(stack.resolve(last!.policy!.document)),
-        renderedBytes: Buffer.byteLength(JSON.stringify(stack.resolve(last!.policy!.document)), 'utf8'),
-        deployedBytes: Buffer.byteLength(JSON.stringify(deployed(stack.resolve(last!.policy!.document))), 'utf8'),
+        ...policySizes(stack.resolve(last!.policy!.document)),
       });
     }
     emit('policy', {
       name: `shared AccessLogsBucket, ${sources} source bucket${sources === 1 ? '' : 's'}`,
-      estimatedBytes: estimatePolicyBytes(stack.resolve(logs.policy!.document)),
-      renderedBytes: Buffer.byteLength(JSON.stringify(stack.resolve(logs.policy!.document)), 'utf8'),
-      deployedBytes: Buffer.byteLength(JSON.stringify(deployed(stack.resolve(logs.policy!.document))), 'utf8'),
+      ...policySizes(stack.resolve(logs.policy!.document)),
     });
     fs.rmSync(app.outdir, { recursive: true, force: true });
   }

@@ -185,11 +185,6 @@ export class StackMetadata {
       return !this.used.has(ackKey(a)) && checker !== undefined && checkers.includes(checker);
     });
   }
-
-  /** Acknowledgements of cdk-nag rules that no finding needed. */
-  public unusedNagAcknowledgements(): RecordedAcknowledgement[] {
-    return this.unusedAcknowledgements(['cdk-nag']);
-  }
 }
 
 function ackKey(a: RecordedAcknowledgement): string {

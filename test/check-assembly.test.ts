@@ -124,7 +124,7 @@ describe('acknowledgements read from the cloud assembly', () => {
   test('lists the cdk-nag acknowledgements no finding used', () => {
     const meta = new StackMetadata(metadata);
     meta.acknowledgementOf('Data1234', 'AwsSolutions-S1');
-    expect(meta.unusedNagAcknowledgements().map(a => a.id).sort()).toEqual([
+    expect(meta.unusedAcknowledgements(['cdk-nag']).map(a => a.id).sort()).toEqual([
       'AwsSolutions-IAM5[Action::s3:*]',
       'AwsSolutions::AwsSolutions-S10',
       'NIST.800.53.R5-S3BucketReplicationEnabled',

@@ -4,6 +4,10 @@
  * other construct are judged by the same code.
  */
 
+import { isIntrinsic } from '../private/template-values';
+
+export { globMatch, isIntrinsic } from '../private/template-values';
+
 /** One CloudFormation resource, as it will be deployed (intrinsics kept as objects). */
 export interface ResourceView {
   readonly logicalId: string;
@@ -124,13 +128,6 @@ export interface Finding {
   readonly message: string;
 }
 
-/** True for a CloudFormation intrinsic (`Ref`, `Fn::...`): a value not known at synth. */
-export function isIntrinsic(value: unknown): boolean {
-  if (!value || typeof value !== 'object' || Array.isArray(value)) { return false; }
-  const keys = Object.keys(value);
-  return keys.length === 1 && (keys[0] === 'Ref' || keys[0].startsWith('Fn::'));
-}
-
 /** True when a value holds an intrinsic anywhere. */
 export function containsIntrinsic(value: unknown): boolean {
   if (isIntrinsic(value)) { return true; }
@@ -181,19 +178,3 @@ export function dig(value: unknown, ...path: (string | number)[]): unknown {
 export function isUnknown(value: unknown): boolean {
   return value === UNKNOWN || isIntrinsic(value);
 }
-
-/** IAM-style glob match (`*` and `?`), case-insensitive as IAM actions are. */
-export function globMatch(pattern: string, value: string, caseInsensitive = true): boolean {
-  const key = `${caseInsensitive ? 'i' : 's'}${pattern}`;
-  let regex = GLOBS.get(key);
-  if (!regex) {
-    const source = '^' + pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$';
-    regex = new RegExp(source, caseInsensitive ? 'i' : '');
-    if (GLOBS.size >= 10_000) { GLOBS.clear(); }
-    GLOBS.set(key, regex);
-  }
-  return regex.test(value);
-}
-
-/** Compiled glob patterns (bounded): the rules match the same few patterns (actions, principals) many times. */
-const GLOBS = new Map<string, RegExp>();

@@ -1,7 +1,8 @@
-import { Stack, Token } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { PolicyGranteeCheckOptions } from './detective-controls-options';
 import { appliedRestrictions, restrictionValues } from '../private/restriction-info';
+import { pinToAccount } from '../private/restrictions';
 
 /** The grantee lists of the rule, `federatedUsers` included (derived only). */
 export type Grantees = Required<PolicyGranteeCheckOptions> & { readonly federatedUsers: string[] };
@@ -69,12 +70,6 @@ export function granteeParameters(grantees: PolicyGranteeCheckOptions & { federa
 function principalValues(value: unknown): string[] {
   const values = Array.isArray(value) ? value : value === undefined ? [] : [value];
   return values.filter((v): v is string => typeof v === 'string' && v !== '*');
-}
-
-/** As the restrictions render it: a role name is a role of the bucket's account. */
-function pinToAccount(stack: Stack, arnOrName: string): string {
-  if (Token.isUnresolved(arnOrName) || arnOrName.startsWith('arn:')) { return arnOrName; }
-  return stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: arnOrName });
 }
 
 function unique(values: string[]): string[] {

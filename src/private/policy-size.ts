@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { IConstruct } from 'constructs';
+import { isIntrinsic } from './template-values';
 
 /** The bucket-policy size limit of Amazon S3, in bytes. */
 export const BUCKET_POLICY_LIMIT_BYTES = 20 * 1024;
@@ -83,12 +84,6 @@ function bounds(): Bounds {
  */
 export function estimatePolicyBytes(resolved: unknown): number {
   return Buffer.byteLength(JSON.stringify(replaceIntrinsics(resolved)), 'utf8');
-}
-
-function isIntrinsic(value: unknown): value is Record<string, unknown> {
-  if (!value || typeof value !== 'object' || Array.isArray(value)) { return false; }
-  const keys = Object.keys(value);
-  return keys.length === 1 && (keys[0] === 'Ref' || keys[0].startsWith('Fn::'));
 }
 
 function replaceIntrinsics(value: unknown): unknown {

@@ -1,9 +1,10 @@
 import * as crypto from 'crypto';
-import { Annotations, Arn, ArnFormat, Aws, Lazy, Stack, Stage, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, Arn, ArnFormat, Aws, Lazy, Stack, Stage, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, IConstruct } from 'constructs';
+import { acknowledgeRules } from './acknowledge';
 import { invalidProp } from './errors';
 import { addBucketServiceRole } from './restrictions';
 import { literalBucketName } from './validate';
@@ -273,11 +274,11 @@ export class ReplicationManager {
   private acknowledgeObjectWildcard(objectsArn: string): void {
     const rendered = nagResourceString(Stack.of(this.source).resolve(objectsArn));
     if (rendered === undefined) { return; }
-    Validations.of(this.policy.node.defaultChild!).acknowledge({
+    acknowledgeRules(this.policy.node.defaultChild!, [{
       id: `AwsSolutions-IAM5[Resource::${rendered}]`,
       reason: 'Replication reads (source) or writes (destination) every object version of this bucket, so S3 needs its object-level '
         + 'replication actions on bucket/*; no other action is granted on it.',
-    });
+    }]);
   }
 
   /**

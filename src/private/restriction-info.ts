@@ -1,6 +1,7 @@
 import { Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { BucketRestrictions, isRestrictableBucket, RestrictionSpec } from './restrictions';
+import { globMatch } from './template-values';
 
 /**
  * Read-only views of the access restrictions applied to a bucket, for constructs that must adapt
@@ -14,15 +15,13 @@ export function appliedRestrictions(bucket: IConstruct): readonly RestrictionSpe
 }
 
 /** Whether a restriction denies object reads (`s3:*` or a `s3:Get*` action on `bucket/*`). */
-export function deniesReads(spec: RestrictionSpec): boolean {
+function deniesReads(spec: RestrictionSpec): boolean {
   return spec.onObjects && spec.actions.some(a => a === 's3:*' || a === '*' || a.startsWith('s3:Get'));
 }
 
-/** Whether an IAM ARN pattern of an exemption (`*` wildcards allowed) matches a literal ARN. */
+/** Whether an IAM ARN pattern of an exemption (`*` and `?` wildcards, as in `ArnLike`) matches a literal ARN. */
 export function arnPatternMatches(pattern: string, arn: string): boolean {
-  if (Token.isUnresolved(pattern)) { return false; }
-  const regex = new RegExp(`^${pattern.split('*').map(part => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
-  return regex.test(arn);
+  return !Token.isUnresolved(pattern) && globMatch(pattern, arn, false);
 }
 
 /**

@@ -238,7 +238,7 @@ function sidFor(spec: RestrictionSpec, index: number): string {
 }
 
 /** A role name becomes a role ARN of the bucket's account; a full ARN is kept as given. */
-function pinToAccount(stack: Stack, arnOrName: string): string {
+export function pinToAccount(stack: Stack, arnOrName: string): string {
   if (Token.isUnresolved(arnOrName) || arnOrName.startsWith('arn:')) {
     return arnOrName;
   }
