@@ -39,6 +39,24 @@ def objects_arn(bucket: IConstruct) -> dict:
     return {"Fn::Join": ["", [bucket_arn(bucket), "/*"]]}
 
 
+def key_arn(key: IConstruct) -> dict:
+    return {"Fn::GetAtt": [logical_id(key), "Arn"]}
+
+
+def logical_id_of(template: Template, type_: str, prefix: str) -> str:
+    """The one logical id of a resource type that starts with `prefix`."""
+    ids = [i for i in template.find_resources(type_) if i.startswith(prefix)]
+    assert len(ids) == 1, f"expected one {type_} starting with {prefix}, found {ids}"
+    return ids[0]
+
+
+def only(template: Template, type_: str) -> dict:
+    """The one resource of `type_` in the template."""
+    resources = list(template.find_resources(type_).values())
+    assert len(resources) == 1, f"expected one {type_}, found {len(resources)}"
+    return resources[0]
+
+
 def find_resource(template: Template, type_: str, construct: IConstruct) -> dict:
     """The one resource of `type_` behind `construct` in the template (all of it: Properties, DeletionPolicy, ...)."""
     resources = template.find_resources(type_)

@@ -365,7 +365,7 @@ def test_fails_with_an_empty_list(make, message):
 
 @pytest.mark.parametrize("endpoint_id", ["vpce-12", "vpce-XYZ", "VPCE-1a2b3c4d", "vpc-0a1b2c3d4e5f60718"])
 def test_fails_with_a_malformed_vpc_endpoint_id(endpoint_id):
-    with pytest.raises(RuntimeError, match=re.escape(f"[VpcEndpointOnly] 'vpcEndpointIds[1]' ") + r".*" + re.escape(f"(got \"{endpoint_id}\"). A VPC endpoint id is vpce- followed by")):
+    with pytest.raises(RuntimeError, match=re.escape("[VpcEndpointOnly] 'vpcEndpointIds[1]' ") + r".*" + re.escape(f"(got \"{endpoint_id}\"). A VPC endpoint id is vpce- followed by")):
         VpcEndpointOnly(vpc_endpoint_ids=[ENDPOINT_ID, endpoint_id])
 
 

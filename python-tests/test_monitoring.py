@@ -15,7 +15,7 @@ from cdk_secure_bucket import (
     BucketSecurityMonitor, FindingLevel, MacieJobFrequency, MacieOptions, PolicyGranteeCheckOptions, RemediationMode,
     SecureBucket, SecureBucketAspect, VpcEndpointOnly,
 )
-from helpers import ACCOUNT, REGION, logical_id, new_app, new_stack
+from helpers import ACCOUNT, REGION, logical_id, logical_id_of, new_app, new_stack, only
 
 BUCKET_EVENTS = [
     "CreateBucket", "DeleteBucket", "PutBucketPolicy", "DeleteBucketPolicy", "PutBucketAcl",
@@ -32,19 +32,6 @@ CONFIG_RULES = sorted([
 ])
 
 PARTITION = {"Ref": "AWS::Partition"}
-
-
-def logical_id_of(template: Template, type_: str, prefix: str) -> str:
-    """The one logical id of a resource type that starts with `prefix`."""
-    ids = [i for i in template.find_resources(type_) if i.startswith(prefix)]
-    assert len(ids) == 1, f"expected one {type_} starting with {prefix}, found {ids}"
-    return ids[0]
-
-
-def only(template: Template, type_: str) -> dict:
-    resources = list(template.find_resources(type_).values())
-    assert len(resources) == 1, f"expected one {type_}, found {len(resources)}"
-    return resources[0]
 
 
 class DefaultMonitor:
@@ -374,7 +361,7 @@ def test_an_alarm_goes_off_when_an_alert_lands_in_the_dead_letter_queue(default)
         "ComparisonOperator": "GreaterThanOrEqualToThreshold",
         "AlarmActions": [{"Ref": topic_id}],
     })
-    assert default.monitor.undelivered_alerts_alarm is not None
+    assert logical_id(default.monitor.undelivered_alerts_alarm) == logical_id_of(template, "AWS::CloudWatch::Alarm", "MonitorAlertsNotDelivered")
 
 
 # ---------------------------------------------------------------------------

@@ -13,18 +13,13 @@ import pytest
 from aws_cdk.assertions import Match, Template
 
 from cdk_secure_bucket import ObjectLockOptions, ReplicationDestinationOptions, SecureBucket
-from helpers import bucket_arn, bucket_properties, logical_id, new_app, new_stack, objects_arn
+from helpers import bucket_arn, bucket_properties, key_arn, logical_id, new_app, new_stack, objects_arn
 
-ACKNOWLEDGED_RULES = "aws:cdk:acknowledged-rules"
 REPLICATION_RULES = [
     "HIPAA.Security-S3BucketReplicationEnabled",
     "NIST.800.53.R5-S3BucketReplicationEnabled",
     "PCI.DSS.321-S3BucketReplicationEnabled",
 ]
-
-
-def key_arn(bucket: SecureBucket) -> dict:
-    return {"Fn::GetAtt": [logical_id(bucket.key), "Arn"]}
 
 
 def role_statements(template: Template) -> list:
@@ -38,7 +33,7 @@ def acknowledged_ids(construct) -> list[str]:
     """The rule ids acknowledged on a construct's L1 resource (without CDK's 'Annotation::' prefix)."""
     cfn = construct.node.default_child
     return sorted(re.sub(r"^annotation::", "", rule_id, flags=re.I)
-                  for entry in cfn.node.metadata if entry.type == ACKNOWLEDGED_RULES
+                  for entry in cfn.node.metadata if entry.type == cdk.Validations.ACKNOWLEDGED_RULES_METADATA_KEY
                   for rule_id in entry.data)
 
 
@@ -71,7 +66,7 @@ class TestReplication:
             "SourceSelectionCriteria": {"SseKmsEncryptedObjects": {"Status": "Enabled"}},
             "Destination": {
                 "Bucket": bucket_arn(replicated.replica),
-                "EncryptionConfiguration": {"ReplicaKmsKeyID": key_arn(replicated.replica)},
+                "EncryptionConfiguration": {"ReplicaKmsKeyID": key_arn(replicated.replica.key)},
             },
         }]
         replicated.template.has_resource_properties("AWS::IAM::Role", {
@@ -90,9 +85,9 @@ class TestReplication:
         by_sid = {s["Sid"]: s for s in statements}
         assert by_sid["SourceBucket"]["Resource"] == bucket_arn(replicated.data)
         assert by_sid["SourceObjects"]["Resource"] == objects_arn(replicated.data)
-        assert by_sid["DecryptSource"]["Resource"] == key_arn(replicated.data)
+        assert by_sid["DecryptSource"]["Resource"] == key_arn(replicated.data.key)
         assert by_sid["ReplicateTo1"]["Resource"] == objects_arn(replicated.replica)
-        assert by_sid["EncryptReplicas1"]["Resource"] == key_arn(replicated.replica)
+        assert by_sid["EncryptReplicas1"]["Resource"] == key_arn(replicated.replica.key)
         for sid in ("DecryptSource", "EncryptReplicas1"):
             assert by_sid[sid]["Condition"]["StringLike"]["kms:ViaService"] == {"Fn::Join": ["", ["s3.us-east-1.", {"Ref": "AWS::URLSuffix"}]]}
 
@@ -246,7 +241,7 @@ class TestCheckerAcknowledgements:
         acks = {}
         for path, entries in metadata.items():
             for entry in entries:
-                if entry["type"] == ACKNOWLEDGED_RULES:
+                if entry["type"] == cdk.Validations.ACKNOWLEDGED_RULES_METADATA_KEY:
                     for rule_id, reason in entry["data"].items():
                         acks.setdefault(rule_id.replace("Annotation::", ""), {})[path] = reason
         assert sorted(acks["CT.S3.PR.9"]) == ["/Stack/Data/Resource", "/Stack/SecureBucketAccessLogs/Resource"]

@@ -15,16 +15,12 @@ from aws_cdk.assertions import Annotations, Match, Template
 
 from cdk_secure_bucket import AccessLogsBucket, SecureBucket
 from helpers import (
-    bucket_arn, bucket_properties, find_resource, logical_id, new_stack, objects_arn, policy_statements,
+    bucket_arn, bucket_properties, find_resource, key_arn, logical_id, new_stack, objects_arn, policy_statements,
 )
 
 SSE_HEADER = "s3:x-amz-server-side-encryption"
 SSE_KEY_HEADER = "s3:x-amz-server-side-encryption-aws-kms-key-id"
 BUILTIN_VALIDATION = "builtin_cloud_formation_validation" in inspect.signature(cdk.App.__init__).parameters
-
-
-def key_arn(key: kms.IKey) -> dict:
-    return {"Fn::GetAtt": [logical_id(key), "Arn"]}
 
 
 class Fixture:

@@ -9,7 +9,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as cxapi from 'aws-cdk-lib/cx-api';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import {
   AccessLogsBucket, AccessRestriction, AdminOnlyChanges, FindingLevel, RoleMatch, RoleOnly, SecureBucket, SecureBucketAspect,
   SecureBucketAspectProps, SourceIpOnly, VpcEndpointOnly,
@@ -95,6 +95,23 @@ describe('SecureBucketAspect', () => {
       return [data, consumer];
     }
 
+    /** How many times synthesis renders a resource (the prototype's `_toCloudFormation`), with or without the Aspect. */
+    function renderCalls(app: App, aspect: boolean): number {
+      if (aspect) { SecureBucketAspect.applyTo(app, { level: FindingLevel.WARNING }); }
+      const spy = jest.spyOn(CfnResource.prototype as any, '_toCloudFormation');
+      try {
+        app.synth();
+        return spy.mock.calls.length;
+      } finally {
+        spy.mockRestore();
+      }
+    }
+
+    /** The resources of `app` that still carry a hand-off (an own `_toCloudFormation`). */
+    function handedOff(app: App): IConstruct[] {
+      return app.node.findAll().filter(c => CfnResource.isCfnResource(c) && Object.prototype.hasOwnProperty.call(c, '_toCloudFormation'));
+    }
+
     function templates(app: App): Record<string, string> {
       const outdir = app.synth().directory;
       return Object.fromEntries(fs.readdirSync(outdir).filter(f => f.endsWith('.template.json'))
@@ -114,41 +131,29 @@ describe('SecureBucketAspect', () => {
     });
 
     test('hands the resources it rendered for the rules to template synthesis instead of rendering them twice', () => {
-      const count = (aspect: boolean) => {
+      const rich = () => {
         const app = newApp();
         buildRich(app);
-        if (aspect) { SecureBucketAspect.applyTo(app, { level: FindingLevel.WARNING }); }
-        const spy = jest.spyOn(CfnResource.prototype as any, '_toCloudFormation');
-        try {
-          app.synth();
-          return spy.mock.calls.length;
-        } finally {
-          spy.mockRestore();
-        }
+        return app;
       };
-      expect(count(true)).toBe(count(false));
+      expect(renderCalls(rich(), true)).toBe(renderCalls(rich(), false));
     });
 
     test('renders each resource once in an app with Stages too (a Stage writes its templates before the app writes the report)', () => {
-      const count = (aspect: boolean) => {
+      const withStage = () => {
         const app = newApp();
         buildRich(new Stage(app, 'Prod'));
         new SecureBucket(new Stack(app, 'Root'), 'Bucket');
-        if (aspect) { SecureBucketAspect.applyTo(app, { level: FindingLevel.WARNING }); }
-        const spy = jest.spyOn(CfnResource.prototype as any, '_toCloudFormation');
-        try {
-          app.synth();
-          expect(fs.existsSync(path.join(app.outdir, 'secure-bucket-report.json'))).toBe(aspect);
-          return spy.mock.calls.length;
-        } finally {
-          spy.mockRestore();
-        }
+        return app;
       };
-      expect(count(true)).toBe(count(false));
+      const withAspect = withStage();
+      const without = withStage();
+      expect(renderCalls(withAspect, true)).toBe(renderCalls(without, false));
+      expect(fs.existsSync(path.join(withAspect.outdir, 'secure-bucket-report.json'))).toBe(true);
+      expect(fs.existsSync(path.join(without.outdir, 'secure-bucket-report.json'))).toBe(false);
     });
 
     test('leaves no hand-off behind: after synthesis, after a failed synthesis', async () => {
-      const handedOff = (app: App) => app.node.findAll().filter(c => CfnResource.isCfnResource(c) && Object.prototype.hasOwnProperty.call(c, '_toCloudFormation'));
       const ok = newApp();
       buildRich(ok);
       SecureBucketAspect.applyTo(ok, { level: FindingLevel.WARNING });
@@ -180,12 +185,11 @@ describe('SecureBucketAspect', () => {
       buildRich(new Stage(app, 'Prod'));
       new SecureBucket(new Stack(app, 'Root'), 'Bucket');
       SecureBucketAspect.applyTo(app, { level: FindingLevel.WARNING });
-      const handedOff = () => app.node.findAll().filter(c => CfnResource.isCfnResource(c) && Object.prototype.hasOwnProperty.call(c, '_toCloudFormation'));
       app.synth();
-      expect(handedOff()).toEqual([]);
+      expect(handedOff(app)).toEqual([]);
       app.synth({ force: true });
       // Synchronously, before the end-of-job clean-up: nothing was offered that synthesis did not use.
-      expect(handedOff()).toEqual([]);
+      expect(handedOff(app)).toEqual([]);
     });
 
     test('a second synthesis judges a Stage again too', () => {

@@ -5,7 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { ACCOUNT, logicalIdOf, monitorStack, REGION } from './util';
 import { BucketSecurityMonitor, FindingLevel, MacieJobFrequency, MacieOptions, SecureBucket, SecureBucketAspect, VpcEndpointOnly } from '../../src';
-import { nagAcknowledgements, nagFindings } from '../util/checkers';
+import { Acknowledgement, assemblyCheckerAcknowledgements, nagAcknowledgements, nagFindings } from '../util/checkers';
 
 const SLR = `arn:aws:iam::${ACCOUNT}:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie`;
 
@@ -36,10 +36,12 @@ function refOf(bucket: s3.IBucket): string {
 describe('BucketSecurityMonitor macie', () => {
   describe('session and job', () => {
     test('enables Macie with findings published every 15 minutes', () => {
-      const { stack } = macieMonitor();
+      const { stack, monitor } = macieMonitor();
       const template = Template.fromStack(stack);
       template.resourceCountIs('AWS::Macie::Session', 1);
       template.hasResourceProperties('AWS::Macie::Session', { Status: 'ENABLED', FindingPublishingFrequency: 'FIFTEEN_MINUTES' });
+      expect(monitor.macieSession).toBeDefined();
+      expect(logicalIdOf(template.toJSON(), 'AWS::Macie::Session', 'MonitorMacieSession')).toBe(stack.resolve(monitor.macieSession!.logicalId));
     });
 
     test('creates a one-time Macie2 classification job over the monitored buckets, after the session', () => {
@@ -149,9 +151,10 @@ describe('BucketSecurityMonitor macie', () => {
     });
 
     test('enableMacie: false uses the Macie already enabled in the account', () => {
-      const { stack } = macieMonitor({ enableMacie: false });
+      const { stack, monitor } = macieMonitor({ enableMacie: false });
       const template = Template.fromStack(stack);
       template.resourceCountIs('AWS::Macie::Session', 0);
+      expect(monitor.macieSession).toBeUndefined();
       template.resourceCountIs('Custom::MacieClassificationJob', 1);
       expect(jobCalls(stack).resource.DependsOn).not.toContainEqual(expect.stringMatching(/Session/));
     });
@@ -248,6 +251,24 @@ describe('BucketSecurityMonitor macie', () => {
       new BucketSecurityMonitor(ok.stack, 'Monitor', { buckets: [exempt], macie: {} });
       expect(() => ok.app.synth()).not.toThrow();
     });
+
+    test.each([
+      ['the role ARN of a given account', SLR, true],
+      ['a pattern over every account', 'arn:aws:iam::*:role/aws-service-role/macie.amazonaws.com/*', true],
+      ['another service\'s role', 'arn:aws:iam::*:role/aws-service-role/config.amazonaws.com/*', false],
+    ])('in an environment-agnostic stack (account unknown at synth), an exemption of %s (%s) exempts Macie: %p', (_name, arn, exempts) => {
+      const app = new App({ builtinCloudFormationValidation: false });
+      const stack = new Stack(app, 'Stack');
+      const data = new SecureBucket(stack, 'Data', {
+        accessRestrictions: [new VpcEndpointOnly({ vpcEndpointIds: ['vpce-1a2b3c4d'], exemptBucketServiceRoles: false, exemptPrincipalArns: [arn] })],
+      });
+      new BucketSecurityMonitor(stack, 'Monitor', { buckets: [data], macie: {} });
+      if (exempts) {
+        expect(() => app.synth()).not.toThrow();
+      } else {
+        expect(() => app.synth()).toThrow(/'macie' classifies Stack\/Data, but its VpcEndpointOnly restriction has exemptBucketServiceRoles: false/);
+      }
+    });
   });
 
   describe('bad input', () => {
@@ -316,6 +337,18 @@ describe('BucketSecurityMonitor macie', () => {
         'Stack/AWS679f53fac002430cb0da5b7982bd2287/ServiceRole/Resource',
         'Stack/Monitor/Macie/Job/CustomResourcePolicy/Resource',
       ]);
+    });
+
+    test('the provider function two Macie jobs of a stack share is acknowledged once, Control Tower and cfn-lint included', () => {
+      const { app, stack } = monitorStack();
+      new BucketSecurityMonitor(stack, 'Monitor', { buckets: [new SecureBucket(stack, 'A')], macie: {} });
+      new BucketSecurityMonitor(stack, 'Second', { buckets: [new SecureBucket(stack, 'B')], macie: { enableMacie: false } });
+      const onProvider = (acks: Acknowledgement[]) => acks.filter(a => a.constructPath === 'Stack/AWS679f53fac002430cb0da5b7982bd2287/Resource')
+        .map(a => a.id).sort();
+      expect(onProvider(assemblyCheckerAcknowledgements(app))).toEqual(['CT.LAMBDA.PR.3', 'W3005']);
+      const nag = onProvider(nagAcknowledgements(app));
+      expect(nag).toHaveLength(7);
+      expect(new Set(nag).size).toBe(7);
     });
 
     test('zero SecureBucketAspect findings on a stack with macie on', () => {

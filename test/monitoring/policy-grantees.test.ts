@@ -42,6 +42,19 @@ describe('BucketSecurityMonitor policy grantee check', () => {
     expect(granteeParameters(stack, data)).toEqual({ awsPrincipals: ACCOUNT });
   });
 
+  test('federated principals of Allow statements become federatedUsers; statements for everyone (`*`, `AWS: *`) add no grantee', () => {
+    const { stack, data } = monitored();
+    data.addToResourcePolicy(new iam.PolicyStatement({
+      principals: [new iam.FederatedPrincipal('cognito-identity.amazonaws.com', {}, 'sts:AssumeRoleWithWebIdentity')],
+      actions: ['s3:GetObject'],
+      resources: [data.arnForObjects('shared/*')],
+    }));
+    const inOrg = { StringEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } };
+    data.addToResourcePolicy(new iam.PolicyStatement({ principals: [new iam.AnyPrincipal()], actions: ['s3:GetObject'], resources: [data.arnForObjects('org/*')], conditions: inOrg }));
+    data.addToResourcePolicy(new iam.PolicyStatement({ principals: [new iam.StarPrincipal()], actions: ['s3:GetObject'], resources: [data.arnForObjects('org/*')], conditions: inOrg }));
+    expect(granteeParameters(stack, data)).toEqual({ awsPrincipals: ACCOUNT, federatedUsers: 'cognito-identity.amazonaws.com' });
+  });
+
   test('derives VPC ids, IP ranges and principals from the bucket\'s access restrictions', () => {
     const { stack } = monitorStack();
     const app = new iam.Role(stack, 'App', { assumedBy: new iam.AccountRootPrincipal() });
