@@ -25,8 +25,10 @@ describe('BucketSecurityMonitor alert dead-letter queue', () => {
   const ruleIds = Object.entries<any>(template.Resources).filter(([, r]) => r.Type === 'AWS::Events::Rule').map(([id]) => id);
   const ruleArn = (id: string) => `arn:aws:events:${REGION}:${ACCOUNT}:rule/${id}`;
   const keyId = logicalIdOf(template, 'AWS::KMS::Key', 'MonitorAlertKey');
+  const topicId = logicalIdOf(template, 'AWS::SNS::Topic', 'MonitorAlerts');
+  const topicArn = `arn:aws:sns:${REGION}:${ACCOUNT}:${template.Resources[topicId].Properties.TopicName}`;
 
-  /** Substitutes what the policy-eval resolver does not know: the queue and the rules. */
+  /** Substitutes what the policy-eval resolver does not know: the queue, the rules and the alert topic. */
   const substitute = (node: any): any => {
     if (Array.isArray(node)) { return node.map(substitute); }
     if (node && typeof node === 'object') {
@@ -34,6 +36,7 @@ describe('BucketSecurityMonitor alert dead-letter queue', () => {
       if (Array.isArray(getAtt) && getAtt[1] === 'Arn' && getAtt[0] === queueId) { return queueArn; }
       if (Array.isArray(getAtt) && getAtt[1] === 'Arn' && ruleIds.includes(getAtt[0])) { return ruleArn(getAtt[0]); }
       if (node.Ref === queueId) { return `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${queueName}`; }
+      if (node.Ref === topicId) { return topicArn; }
       return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, substitute(v)]));
     }
     return node;
@@ -105,18 +108,8 @@ describe('BucketSecurityMonitor alert dead-letter queue', () => {
 
   describe('undelivered-alerts alarm', () => {
     const alarm = Object.values<any>(template.Resources).find(r => r.Type === 'AWS::CloudWatch::Alarm');
-    const topicId = logicalIdOf(template, 'AWS::SNS::Topic', 'MonitorAlerts');
-    const topicArn = `arn:aws:sns:${REGION}:${ACCOUNT}:${template.Resources[topicId].Properties.TopicName}`;
     const alarmArn = (name: string, account = ACCOUNT) => `arn:aws:cloudwatch:${REGION}:${account}:alarm:${name}`;
-    const withTopic = (node: any): any => {
-      if (Array.isArray(node)) { return node.map(withTopic); }
-      if (node && typeof node === 'object') {
-        if (node.Ref === topicId) { return topicArn; }
-        return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, withTopic(v)]));
-      }
-      return node;
-    };
-    const topicPolicy = withTopic(Object.values<any>(template.Resources).find(r => r.Type === 'AWS::SNS::TopicPolicy').Properties.PolicyDocument);
+    const topicPolicy = substitute(Object.values<any>(template.Resources).find(r => r.Type === 'AWS::SNS::TopicPolicy').Properties.PolicyDocument);
     const cloudWatch = (sourceArn: string, account = ACCOUNT) => simulate(topicPolicy, 'cloudwatch.amazonaws.com', 'sns:Publish', topicArn, {
       'aws:PrincipalIsAWSService': 'true', 'aws:PrincipalServiceName': 'cloudwatch.amazonaws.com', 'aws:SourceArn': sourceArn, 'aws:SourceAccount': account,
     });
@@ -152,7 +145,7 @@ describe('BucketSecurityMonitor alert dead-letter queue', () => {
         Action: ['kms:GenerateDataKey*', 'kms:Decrypt'],
         Condition: { StringEquals: { 'kms:EncryptionContext:aws:sns:topicArn': expect.anything() } },
       });
-      expect(JSON.stringify(resolveIntrinsics(template, withTopic(forCloudWatch[0].Condition)))).toContain(topicArn);
+      expect(JSON.stringify(resolveIntrinsics(template, substitute(forCloudWatch[0].Condition)))).toContain(topicArn);
     });
   });
 
