@@ -300,7 +300,8 @@ class AppRun {
           stack: index.stack.node.path,
           path: resource.node.path,
           logicalId: view.logicalId,
-          context: index.bucketContext(view, []),
+          // The context the rules judged (the posture does not read the trusted accounts).
+          context: index.bucketContext(view, entry.options.trustedAccounts),
           findings,
           names: id => this.nameOf(index, id),
         });

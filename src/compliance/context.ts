@@ -35,6 +35,15 @@ export interface RenderedFragment {
   readonly Resources: Record<string, any>;
 }
 
+/** The bucket policies of a stack, by the bucket they are attached to. */
+interface PolicyAttribution {
+  readonly byReference: Map<string, ResourceView[]>;
+  readonly byName: Map<string, ResourceView[]>;
+  readonly unattributed: ResourceView[];
+  /** Each policy's position in the stack, to keep a bucket's policies in template order. */
+  readonly order: Map<ResourceView, number>;
+}
+
 /**
  * The rendered L1 resources of one stack (not of its nested stacks), resolved as they will be
  * deployed, and the relations between them that the rules need.
@@ -46,6 +55,8 @@ export class StackIndex {
   private readonly constructs = new Map<string, CfnResource>();
   private readonly logTargets = new Set<string>();
   private readonly logTargetNames = new Set<string>();
+  private readonly contexts = new Map<ResourceView, BucketContext>();
+  private attribution?: PolicyAttribution;
 
   /**
    * @param onRendered receives the template fragment of every resource rendered with its properties
@@ -94,20 +105,21 @@ export class StackIndex {
     return this.resources.get(logicalId) ?? this.parameters.get(logicalId);
   }
 
+  /**
+   * What a bucket rule may look at for `bucket`. Built once per bucket and list of trusted accounts
+   * (the evaluation and the report ask for the same bucket).
+   */
   public bucketContext(bucket: ResourceView, trustedAccounts: string[]): BucketContext {
+    const cached = this.contexts.get(bucket);
+    if (cached && cached.trustedAccounts === trustedAccounts) { return cached; }
+    const { byReference, byName, unattributed, order } = this.bucketPolicies();
     const name = bucket.properties?.BucketName;
     const refersToBucket = (value: unknown) => referencedLogicalId(value) === bucket.logicalId
       || (typeof name === 'string' && value === name);
-    const bucketPolicies = [...this.resources.values()].filter(r => r.type === 'AWS::S3::BucketPolicy');
-    const policies = bucketPolicies.filter(r => refersToBucket(r.properties?.Bucket));
-    // A policy whose bucket is a parameter or an import may be attached to any bucket of the stack.
-    const unattributedPolicies = bucketPolicies.filter(r => {
-      const ref = referenceOf(r.properties?.Bucket, id => this.lookup(id));
-      return isIntrinsic(r.properties?.Bucket) && (ref.kind === 'parameter' || ref.kind === 'unknown')
-        && !refersToBucket(r.properties?.Bucket);
-    });
+    const policies = [...byReference.get(bucket.logicalId) ?? [], ...(typeof name === 'string' ? byName.get(name) ?? [] : [])]
+      .sort((a, b) => order.get(a)! - order.get(b)!);
     const keyId = bucket.properties?.BucketEncryption?.ServerSideEncryptionConfiguration?.[0]?.ServerSideEncryptionByDefault?.KMSMasterKeyID;
-    return {
+    const context: BucketContext = {
       bucket,
       policies,
       isLogTarget: this.logTargets.has(bucket.logicalId)
@@ -116,9 +128,38 @@ export class StackIndex {
       key: this.keyOf(keyId),
       account: Token.isUnresolved(this.stack.account) ? undefined : this.stack.account,
       trustedAccounts,
-      unattributedPolicies,
+      unattributedPolicies: unattributed.filter(r => !refersToBucket(r.properties?.Bucket)),
       lookup: id => this.lookup(id),
     };
+    this.contexts.set(bucket, context);
+    return context;
+  }
+
+  /**
+   * The bucket policies of the stack, by the bucket they name: a reference (`Ref`) by its logical id,
+   * a literal by the name; `unattributed` holds those whose bucket is a parameter or another
+   * intrinsic not known at synth (any of them may be attached to any bucket of the stack). Computed once
+   * per stack.
+   */
+  private bucketPolicies(): PolicyAttribution {
+    if (this.attribution) { return this.attribution; }
+    const attribution: PolicyAttribution = { byReference: new Map(), byName: new Map(), unattributed: [], order: new Map() };
+    const add = (map: Map<string, ResourceView[]>, key: string, view: ResourceView) => {
+      const list = map.get(key);
+      if (list) { list.push(view); } else { map.set(key, [view]); }
+    };
+    for (const r of this.resources.values()) {
+      if (r.type !== 'AWS::S3::BucketPolicy') { continue; }
+      attribution.order.set(r, attribution.order.size);
+      const target = r.properties?.Bucket;
+      const id = referencedLogicalId(target);
+      if (id !== undefined) { add(attribution.byReference, id, r); }
+      if (typeof target === 'string') { add(attribution.byName, target, r); }
+      const ref = referenceOf(target, logicalId => this.lookup(logicalId));
+      if (isIntrinsic(target) && (ref.kind === 'parameter' || ref.kind === 'unknown')) { attribution.unattributed.push(r); }
+    }
+    this.attribution = attribution;
+    return attribution;
   }
 
   /** The `AWS::KMS::Key` of the stack a key reference names, directly or through an `AWS::KMS::Alias`. */
