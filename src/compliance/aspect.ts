@@ -166,6 +166,7 @@ class AppRun {
    * synthesis of it (after a failed one, or a forced one).
    */
   private readonly validatedStages = new Set<IConstruct>();
+  private releaseScheduled = false;
 
   private constructor(private readonly root: IConstruct) {
     root.node.addValidation({
@@ -219,8 +220,27 @@ class AppRun {
   /** The outcomes of an entry, evaluated once, when first needed at validation. */
   private outcomesOf(entry: Entry): Outcome[] {
     this.validatedStages.add(stageOf(entry.resource));
-    entry.outcomes ??= evaluateResource(entry.resource, this.indexes.of(entry.resource), entry.options);
+    if (!entry.outcomes) {
+      this.releaseAtJobEnd();
+      entry.outcomes = evaluateResource(entry.resource, this.indexes.of(entry.resource), entry.options);
+    }
     return entry.outcomes;
+  }
+
+  /**
+   * Forgets the rendered resources and the outcomes when the current JavaScript job ends: synthesis
+   * is synchronous, so they are not needed after it (a later synthesis judges again). aws-cdk-lib's
+   * global token map keeps every app reachable, and with it whatever the app holds: without this, a
+   * process that synthesizes many apps (a test suite) kept each app's rendered resources too.
+   */
+  private releaseAtJobEnd(): void {
+    if (this.releaseScheduled) { return; }
+    this.releaseScheduled = true;
+    queueMicrotask(() => {
+      this.releaseScheduled = false;
+      this.indexes.drop(() => true);
+      this.entries.forEach(entry => entry.outcomes = undefined);
+    });
   }
 
   /** Raises one finding (once per rule and resource): an error, a warning, or nothing when acknowledged. */

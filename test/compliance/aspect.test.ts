@@ -1,5 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import * as v8 from 'v8';
+import * as vm from 'vm';
 import { App, AspectPriority, Aspects, CfnResource, NestedStack, RemovalPolicy, Stack, Stage, Validations } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
@@ -14,6 +16,7 @@ import {
   AccessLogsBucket, AccessRestriction, AdminOnlyChanges, FindingLevel, RoleMatch, RoleOnly, SecureBucket, SecureBucketAspect,
   SecureBucketAspectProps, SourceIpOnly, VpcEndpointOnly,
 } from '../../src';
+import { IndexCache } from '../../src/compliance/evaluation';
 import { ACCOUNT, compliantL1, newApp } from '../util/compliance';
 
 const warningsOf = (stack: Stack, id: string) =>
@@ -166,6 +169,35 @@ describe('SecureBucketAspect', () => {
       expect(() => failing.synth()).toThrow(/SB-S3-3/);
       await new Promise(resolve => setImmediate(resolve));
       expect(handedOff(failing)).toEqual([]);
+    });
+
+    test('keeps nothing rendered once synthesis is over: the app (which aws-cdk-lib keeps reachable) holds no rendered resources', async () => {
+      v8.setFlagsFromString('--expose-gc');
+      const gc = vm.runInNewContext('gc') as () => void;
+      const indexes: WeakRef<object>[] = [];
+      const of = IndexCache.prototype.of;
+      const spy = jest.spyOn(IndexCache.prototype, 'of').mockImplementation(function (this: IndexCache, resource) {
+        const index = of.call(this, resource);
+        indexes.push(new WeakRef(index));
+        return index;
+      });
+      const app = newApp();
+      try {
+        buildRich(app);
+        SecureBucketAspect.applyTo(app, { level: FindingLevel.WARNING });
+        app.synth();
+      } finally {
+        spy.mockRestore();
+      }
+      expect(indexes.length).toBeGreaterThan(0);
+      gc();
+      // Synchronously after synthesis they are still held (the same job may synthesize again)...
+      expect(indexes.filter(ref => ref.deref() !== undefined).length).toBeGreaterThan(0);
+      await new Promise(resolve => setImmediate(resolve));
+      gc();
+      // ...and released when the job ends, while the app is still referenced.
+      expect(indexes.filter(ref => ref.deref() !== undefined)).toEqual([]);
+      expect(app.node.findAll().length).toBeGreaterThan(0);
     });
 
     test('a second synthesis judges the app again: the same findings fail it again, a fix made in between is judged and written', () => {
