@@ -10,7 +10,7 @@
  * src/ does not compile, prefix TS_NODE_TRANSPILE_ONLY=true.)
  *
  * Options: --runs R (warm runs, default 5), --reps K (measurements of each configuration per warm run,
- * default 2), --cold-runs R (default 3; 0 skips cold runs), --ns 1,50,200, --cold-ns 1,200,
+ * default 4), --cold-runs R (default 3; 0 skips cold runs), --ns 1,50,200, --cold-ns 1,200,
  * --markdown FILE (the results section as Markdown), --json FILE (raw samples), --keep-build DIR
  * (transpile into DIR and keep it, for profiling with --single).
  *
@@ -409,7 +409,7 @@ function parseOptions(argv: string[]): Options {
   return {
     quick,
     runs: Number(get('--runs') ?? (quick ? 1 : 5)),
-    reps: Number(get('--reps') ?? (quick ? 1 : 2)),
+    reps: Number(get('--reps') ?? (quick ? 1 : 4)),
     coldRuns: Number(get('--cold-runs') ?? (quick ? 1 : 3)),
     ns,
     coldNs: get('--cold-ns') ? list(get('--cold-ns')!) : [ns[0], ns[ns.length - 1]],
