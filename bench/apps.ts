@@ -3,7 +3,7 @@
  * `PER_STACK` per stack (so N = 200 is 5 stacks of 40).
  */
 import type * as solutions from '@aws-solutions-constructs/core';
-import { App, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { App, AspectPriority, Aspects, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -60,7 +60,11 @@ export type Variant =
   /** default SecureBuckets plus cdk-nag's AwsSolutions pack as a validation plugin */
   | 'secure+nag'
   /** SecureBuckets sharing one customer-managed key per stack (template size only) */
-  | 'secure-shared-key';
+  | 'secure-shared-key'
+  /** `secure+aspect` without the report (`report: false`): what the report costs (bench/ab.ts only) */
+  | 'secure+aspect-no-report'
+  /** default SecureBuckets plus an Aspect whose `visit` does nothing: what invoking any Aspect costs (bench/ab.ts only) */
+  | 'secure+noop-aspect';
 
 export const VARIANT_LABELS: Record<Variant, string> = {
   'secure': 'SecureBucket (default)',
@@ -70,6 +74,8 @@ export const VARIANT_LABELS: Record<Variant, string> = {
   'secure+aspect': 'SecureBucket + SecureBucketAspect',
   'secure+nag': 'SecureBucket + cdk-nag AwsSolutions',
   'secure-shared-key': 'SecureBucket, one key per stack',
+  'secure+aspect-no-report': 'SecureBucket + SecureBucketAspect without the report',
+  'secure+noop-aspect': 'SecureBucket + an Aspect that does nothing',
 };
 
 export interface AppOptions {
@@ -101,8 +107,11 @@ export function buildApp(variant: Variant, n: number, options: AppOptions): App 
       add(`Bucket${i}`);
     }
   }
-  if (variant === 'secure+aspect') {
-    SecureBucketAspect.applyTo(app, { level: FindingLevel.WARNING });
+  if (variant === 'secure+aspect' || variant === 'secure+aspect-no-report') {
+    SecureBucketAspect.applyTo(app, { level: FindingLevel.WARNING, report: variant === 'secure+aspect' });
+  }
+  if (variant === 'secure+noop-aspect') {
+    Aspects.of(app).add({ visit: () => {} }, { priority: AspectPriority.READONLY });
   }
   if (variant === 'secure+nag') {
     Validations.of(app).addPlugins(new (nagModule().AwsSolutionsChecks)(app));
@@ -115,6 +124,8 @@ const STACK_BUILDERS: Record<Variant, (stack: Stack) => (id: string) => void> = 
   'secure': stack => id => { new SecureBucket(stack, id); },
   'secure+aspect': stack => id => { new SecureBucket(stack, id); },
   'secure+nag': stack => id => { new SecureBucket(stack, id); },
+  'secure+aspect-no-report': stack => id => { new SecureBucket(stack, id); },
+  'secure+noop-aspect': stack => id => { new SecureBucket(stack, id); },
   'secure-shared-key': stack => {
     const key = new kms.Key(stack, 'SharedKey', { enableKeyRotation: true, removalPolicy: RemovalPolicy.RETAIN });
     return id => { new SecureBucket(stack, id, { encryptionKey: key }); };

@@ -31,6 +31,26 @@ describe('benchmark apps', () => {
     expect(resources('hand-full')).toEqual(resources('secure'));
   });
 
+  test('the Aspect variants write SecureBucket\'s templates, and only secure+aspect writes the report', () => {
+    const run = (variant: Variant) => {
+      const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-bench-apps-'));
+      try {
+        const assembly = buildApp(variant, 2, { outdir, validation: false }).synth();
+        return {
+          report: fs.existsSync(path.join(outdir, 'secure-bucket-report.json')),
+          template: assembly.getStackByName('Bench0').template,
+        };
+      } finally {
+        fs.rmSync(outdir, { recursive: true, force: true });
+      }
+    };
+    const plain = run('secure');
+    expect(plain.report).toBe(false);
+    expect(run('secure+aspect')).toEqual({ report: true, template: plain.template });
+    expect(run('secure+aspect-no-report')).toEqual({ report: false, template: plain.template });
+    expect(run('secure+noop-aspect')).toEqual({ report: false, template: plain.template });
+  });
+
   test('the brief\'s hand-written variant writes less: it has no encryption Denies', () => {
     const policies = (r: Record<string, any>) => Object.values<any>(r).filter(x => x.Type === 'AWS::S3::BucketPolicy')
       .flatMap(p => p.Properties.PolicyDocument.Statement.map((s: any) => s.Sid)).filter(Boolean);
