@@ -13,6 +13,16 @@ import {
 } from '../src';
 import { denyGrantsExceptForAwsServices, logDeliveryStatement, wrongEncryptionDenies } from '../src/private/statements';
 
+/**
+ * Lets the event loop turn once, as it does between the tests of a suite and before a `cdk synth` process
+ * exits: work deferred to the end of the JavaScript job runs (SecureBucketAspect releases what it rendered
+ * then). Measurements in one process call it between apps, so that no variant carries the last app's
+ * leftovers into the next measurement.
+ */
+export function nextTurn(): Promise<void> {
+  return new Promise(resolve => setImmediate(resolve));
+}
+
 /** At most this many buckets per stack. */
 export const PER_STACK = 40;
 
@@ -61,9 +71,9 @@ export type Variant =
   | 'secure+nag'
   /** SecureBuckets sharing one customer-managed key per stack (template size only) */
   | 'secure-shared-key'
-  /** `secure+aspect` without the report (`report: false`): what the report costs (bench/ab.ts only) */
+  /** `secure+aspect` without the report (`report: false`): what the report costs (bench/ab.ts and bench/phases.ts; not in the full run) */
   | 'secure+aspect-no-report'
-  /** default SecureBuckets plus an Aspect whose `visit` does nothing: what invoking any Aspect costs (bench/ab.ts only) */
+  /** default SecureBuckets plus an Aspect whose `visit` does nothing: what invoking any Aspect costs (bench/ab.ts and bench/phases.ts; not in the full run) */
   | 'secure+noop-aspect';
 
 export const VARIANT_LABELS: Record<Variant, string> = {

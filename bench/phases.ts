@@ -14,8 +14,8 @@
  * (`Stack._toCloudFormation`) and the tree.json rendering (`TreeMetadata._synthesizeTree`), each timed
  * with hrtime by wrapping that function; the rest of the synth (Aspects, writing the assembly) is the
  * difference. The wrapped functions are aws-cdk-lib 2.276's internals: the script stops with the name of
- * one it cannot find. Variants are measured in a rotated order, after `gc()`, 2 rounds of warm-up; the
- * medians over rounds are printed.
+ * one it cannot find. Variants are measured in order and in reverse order by turns, after `gc()`, the event
+ * loop turning after each (bench/apps.ts `nextTurn`), 2 rounds of warm-up; the medians over rounds are printed.
  *
  * --memory: the variants one after another in one process, `--apps` apps of each in a
  * row, a turn of the event loop after each synth (as between the tests of a suite), then `gc()` and the
@@ -27,7 +27,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Stack } from 'aws-cdk-lib';
 import { Node } from 'constructs';
-import { buildApp, preload, Variant, VARIANT_LABELS } from './apps';
+import { buildApp, nextTurn, preload, Variant, VARIANT_LABELS } from './apps';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -66,7 +66,7 @@ function cdkInternal(file: string): any {
   return require(path.join(root, file));
 }
 
-function phases(variants: Variant[], n: number, rounds: number, validation: boolean): void {
+async function phases(variants: Variant[], n: number, rounds: number, validation: boolean): Promise<void> {
   time(cdkInternal('core/lib/private/prepare-app.js'), 'prepareApp', 'prepare');
   time(Node.prototype, 'validate', 'validate');
   time(Stack.prototype, '_toCloudFormation', 'template');
@@ -85,6 +85,7 @@ function phases(variants: Variant[], n: number, rounds: number, validation: bool
         const t1 = now();
         app.synth();
         const t2 = now();
+        await nextTurn();
         if (round < 2) { continue; }
         const inPhases = Object.values(spent).reduce((a, b) => a + b, 0);
         const row = { 'construction': t1 - t0, 'app.synth()': t2 - t1, ...spent, 'rest of synth': t2 - t1 - inPhases };
@@ -112,7 +113,7 @@ async function memory(variants: Variant[], n: number, apps: number): Promise<voi
       const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-phases-'));
       buildApp(variant, n, { outdir, validation: false }).synth();
       fs.rmSync(outdir, { recursive: true, force: true });
-      await new Promise(resolve => setImmediate(resolve));
+      await nextTurn();
       gc();
       gc();
       heap.push(process.memoryUsage().heapUsed / 1e6);
@@ -131,8 +132,11 @@ async function main(): Promise<void> {
   if (process.argv.includes('--memory')) {
     await memory(variants, n, Number(arg('apps', '10')));
   } else {
-    phases(variants, n, Number(arg('rounds', '10')), process.argv.includes('--validation'));
+    await phases(variants, n, Number(arg('rounds', '10')), process.argv.includes('--validation'));
   }
 }
 
-void main();
+main().catch(error => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,7 +1,7 @@
 /**
  * Synth-cost and template-size benchmark of cdk-secure-bucket (issue 8). Not a test: run it with
  *
- *   npx projen bench                     # full run (8 min on this 2-core machine at a load of 5; about 4 idle)
+ *   npx projen bench                     # full run (9.5 min on this 2-core machine)
  *   npx projen bench --quick             # smoke run: 1 run of each, N = 1, 10, 40 (1-2 min)
  *   npx projen bench --markdown /tmp/bench.md --json /tmp/bench.json
  *
@@ -21,7 +21,8 @@
  * - Warm: each run is a fresh child that loads the modules, warms up (one synth of every variant at N = 1
  *   and one SecureBucket app at N = 20, discarded), then measures every variant at every N, K times,
  *   interleaved: for each repetition and N, the variants in a rotated order; the run's value of a
- *   configuration is the median of its K measurements. Each measurement builds a fresh App after gc(), and
+ *   configuration is the median of its K measurements. The event loop turns between measurements (as between
+ *   the tests of a suite: what a library defers to the end of a job runs). Each measurement builds a fresh App after gc(), and
  *   times construction and `app.synth()` with process.hrtime.bigint() (and process.cpuUsage()). The outdir
  *   is a temp dir, deleted afterwards.
  * - Cold: one measurement per fresh child (modules loaded first, not timed): what one `cdk synth` pays,
@@ -39,7 +40,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, CfnResource, Stack } from 'aws-cdk-lib';
-import { buildApp, buildFullyRestrictedBucket, ENV, ListSizes, PER_STACK, preload, Variant, VARIANT_LABELS } from './apps';
+import { buildApp, buildFullyRestrictedBucket, ENV, ListSizes, nextTurn, PER_STACK, preload, Variant, VARIANT_LABELS } from './apps';
 import { AccessLogsBucket, SecureBucket } from '../src';
 import { estimatePolicyBytes, BUCKET_POLICY_LIMIT_BYTES } from '../src/private/policy-size';
 
@@ -181,26 +182,30 @@ function rotate<T>(list: T[], by: number): T[] {
   return [...list.slice(k), ...list.slice(0, k)];
 }
 
-function warmUp(validation: boolean, run: number): void {
+async function warmUp(validation: boolean, run: number): Promise<void> {
   // The first synth of the process pays the module-level and validator initialisation: report it.
   emit('sample', measure('secure', 1, validation, run, true));
+  await nextTurn();
   for (const variant of TIMED_VARIANTS) {
     emit('sample', measure(variant, 1, validation, run, true));
+    await nextTurn();
   }
   emit('sample', measure('secure', 20, validation, run, true));
+  await nextTurn();
 }
 
 function childCold(req: ChildRequest): void {
   emit('sample', measure(req.variant!, req.ns[0], req.validation, req.run, false, 'cold'));
 }
 
-function childWarm(req: ChildRequest): void {
-  warmUp(req.validation, req.run);
+async function childWarm(req: ChildRequest): Promise<void> {
+  await warmUp(req.validation, req.run);
   const samples: Sample[] = [];
   for (let rep = 0; rep < (req.reps ?? 1); rep++) {
     for (const n of req.ns) {
       for (const variant of rotate(TIMED_VARIANTS, req.run + rep)) {
         samples.push(measure(variant, n, req.validation, req.run, false));
+        await nextTurn();
       }
     }
   }
@@ -419,11 +424,11 @@ function parseOptions(argv: string[]): Options {
   };
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv[0] === '--child') {
     const req: ChildRequest = JSON.parse(argv[1]);
-    if (req.mode === 'sizes') { childSizes(); } else if (req.mode === 'cold') { childCold(req); } else { childWarm(req); }
+    if (req.mode === 'sizes') { childSizes(); } else if (req.mode === 'cold') { childCold(req); } else { await childWarm(req); }
     return;
   }
   if (argv[0] === '--single') {
@@ -431,9 +436,10 @@ function main(): void {
     const [variant, n, validation, repeats] = argv.slice(1);
     const on = validation === 'on';
     quiet = true;
-    warmUp(on, 0);
+    await warmUp(on, 0);
     for (let i = 0; i < Number(repeats ?? 1); i++) {
       const sample = measure(variant as Variant, Number(n), on, 0, false);
+      await nextTurn();
       console.log(`${variant} N=${n} validation ${validation}: construct ${ms(sample.constructMs)} ms, app.synth() ${ms(sample.synthMs)} ms`);
     }
     return;
@@ -699,4 +705,7 @@ function report(options: Options, machine: any, samples: Sample[], sizes: any[],
   return out.join('\n') + '\n';
 }
 
-main();
+main().catch(error => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { Aspects } from 'aws-cdk-lib';
 import { buildApp, Variant } from '../bench/apps';
 
 /**
@@ -35,8 +36,11 @@ describe('benchmark apps', () => {
     const run = (variant: Variant) => {
       const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-bench-apps-'));
       try {
-        const assembly = buildApp(variant, 2, { outdir, validation: false }).synth();
+        const app = buildApp(variant, 2, { outdir, validation: false });
+        const aspects = Aspects.of(app).all.length;
+        const assembly = app.synth();
         return {
+          aspects,
           report: fs.existsSync(path.join(outdir, 'secure-bucket-report.json')),
           template: assembly.getStackByName('Bench0').template,
         };
@@ -45,10 +49,10 @@ describe('benchmark apps', () => {
       }
     };
     const plain = run('secure');
-    expect(plain.report).toBe(false);
-    expect(run('secure+aspect')).toEqual({ report: true, template: plain.template });
-    expect(run('secure+aspect-no-report')).toEqual({ report: false, template: plain.template });
-    expect(run('secure+noop-aspect')).toEqual({ report: false, template: plain.template });
+    expect(plain).toMatchObject({ aspects: 0, report: false });
+    expect(run('secure+aspect')).toEqual({ aspects: 1, report: true, template: plain.template });
+    expect(run('secure+aspect-no-report')).toEqual({ aspects: 1, report: false, template: plain.template });
+    expect(run('secure+noop-aspect')).toEqual({ aspects: 1, report: false, template: plain.template });
   });
 
   test('the brief\'s hand-written variant writes less: it has no encryption Denies', () => {

@@ -106,8 +106,8 @@ export class StackIndex {
   }
 
   /**
-   * What a bucket rule may look at for `bucket`. Built once per bucket and list of trusted accounts
-   * (the evaluation and the report ask for the same bucket).
+   * What a bucket rule may look at for `bucket`. Kept for the bucket and built again only when asked
+   * with another list of trusted accounts (the evaluation and the report ask with the same list).
    */
   public bucketContext(bucket: ResourceView, trustedAccounts: string[]): BucketContext {
     const cached = this.contexts.get(bucket);
