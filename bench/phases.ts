@@ -13,7 +13,9 @@
  * validations of every construct (`Node.validate`), each stack's template rendering
  * (`Stack._toCloudFormation`) and the tree.json rendering (`TreeMetadata._synthesizeTree`), each timed
  * with hrtime by wrapping that function; the rest of the synth (Aspects, writing the assembly) is the
- * difference. The wrapped functions are aws-cdk-lib 2.276's internals: the script stops with the name of
+ * difference. More columns, inside those phases: `Stack.resolve` of each resource's fragment at template
+ * rendering and before it, and, inside validate, SecureBucketAspect's rules (`evaluateResource`) and
+ * report (`renderReport`, the posture included; writing the files not). The wrapped functions are aws-cdk-lib 2.276's internals: the script stops with the name of
  * one it cannot find. Variants are measured in order and in reverse order by turns, after `gc()`, the event
  * loop turning after each (bench/apps.ts `nextTurn`), 2 rounds of warm-up; the medians over rounds are printed.
  *
@@ -28,6 +30,8 @@ import * as path from 'path';
 import { Stack } from 'aws-cdk-lib';
 import { Node } from 'constructs';
 import { buildApp, nextTurn, preload, Variant, VARIANT_LABELS } from './apps';
+import * as evaluation from '../src/compliance/evaluation';
+import * as report from '../src/compliance/report';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -66,10 +70,35 @@ function cdkInternal(file: string): any {
   return require(path.join(root, file));
 }
 
+/**
+ * Times `Stack.resolve` of one resource's template fragment (`{ Resources: { id: ... } }`), split by where
+ * it happens: inside the stack's template rendering, or before it (SecureBucketAspect renders the resources
+ * the rules read at validation). Both are also counted in their phase.
+ */
+function timeResourceResolves(): void {
+  const template = (Stack.prototype as any)._toCloudFormation;
+  let rendering = 0;
+  (Stack.prototype as any)._toCloudFormation = function (this: Stack) {
+    rendering++;
+    try { return template.call(this); } finally { rendering--; }
+  };
+  const resolve = Stack.prototype.resolve;
+  Stack.prototype.resolve = function (this: Stack, obj: any) {
+    const fragment = obj !== null && typeof obj === 'object' && obj.Resources !== undefined && Object.keys(obj.Resources).length === 1;
+    if (!fragment) { return resolve.call(this, obj); }
+    const key = rendering > 0 ? 'resolve: resources at template' : 'resolve: resources before';
+    const start = now();
+    try { return resolve.call(this, obj); } finally { spent[key] = (spent[key] ?? 0) + now() - start; }
+  };
+}
+
 async function phases(variants: Variant[], n: number, rounds: number, validation: boolean): Promise<void> {
   time(cdkInternal('core/lib/private/prepare-app.js'), 'prepareApp', 'prepare');
   time(Node.prototype, 'validate', 'validate');
   time(Stack.prototype, '_toCloudFormation', 'template');
+  timeResourceResolves();
+  time(evaluation, 'evaluateResource', 'in validate: Aspect rules');
+  time(report, 'renderReport', 'in validate: Aspect report');
   time(cdkInternal('core/lib/private/tree-metadata.js').TreeMetadata.prototype, '_synthesizeTree', 'tree.json');
   const rows: Record<string, Record<string, number[]>> = {};
   for (let round = 0; round < rounds + 2; round++) {
@@ -87,7 +116,7 @@ async function phases(variants: Variant[], n: number, rounds: number, validation
         const t2 = now();
         await nextTurn();
         if (round < 2) { continue; }
-        const inPhases = Object.values(spent).reduce((a, b) => a + b, 0);
+        const inPhases = Object.entries(spent).filter(([key]) => !key.includes(':')).reduce((a, [, ms]) => a + ms, 0);
         const row = { 'construction': t1 - t0, 'app.synth()': t2 - t1, ...spent, 'rest of synth': t2 - t1 - inPhases };
         for (const [key, ms] of Object.entries(row)) { ((rows[variant] ??= {})[key] ??= []).push(ms); }
       } finally {
@@ -95,7 +124,8 @@ async function phases(variants: Variant[], n: number, rounds: number, validation
       }
     }
   }
-  const columns = ['construction', 'app.synth()', 'prepare', 'validate', 'template', 'tree.json', 'rest of synth'];
+  const columns = ['construction', 'app.synth()', 'prepare', 'validate', 'template', 'tree.json', 'rest of synth',
+    'resolve: resources before', 'resolve: resources at template', 'in validate: Aspect rules', 'in validate: Aspect report'];
   console.log(`N=${n}, validation ${validation ? 'on' : 'off'}, medians of ${rounds} rounds (ms), load ${os.loadavg()[0].toFixed(1)}`);
   console.log(`| variant | ${columns.join(' | ')} |`);
   console.log(`|---|${columns.map(() => '---:').join('|')}|`);
