@@ -17,22 +17,13 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { arg, gc, median, nextTurn } from './util';
 
 interface Apps {
   buildApp(variant: string, n: number, options: { outdir: string; validation: boolean }): { synth(): unknown };
 }
 
-function arg(name: string, fallback?: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  const value = i >= 0 ? process.argv[i + 1] : fallback;
-  if (value === undefined) {
-    throw new Error(`--${name} is required: the directory of a build made with \`npx projen bench --keep-build DIR\`.`);
-  }
-  return value;
-}
-
-const gc = (global as { gc?: () => void }).gc ?? (() => { throw new Error('Run with node --expose-gc.'); });
-const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+const BUILD_HINT = 'the directory of a build made with `npx projen bench --keep-build DIR`.';
 
 function load(dir: string): Apps {
   const file = path.resolve(dir, 'bench', 'apps.js');
@@ -57,18 +48,16 @@ function once(apps: Apps, variant: string, n: number, validation: boolean): { wa
 }
 
 async function main(): Promise<void> {
-  const a = load(arg('a'));
-  const b = load(arg('b'));
+  const a = load(arg('a', undefined, BUILD_HINT));
+  const b = load(arg('b', undefined, BUILD_HINT));
   const variantA = arg('variant-a', 'secure+aspect');
   const variantB = arg('variant-b', variantA);
   const n = Number(arg('n', '200'));
   const rounds = Number(arg('rounds', '20'));
   const validation = process.argv.includes('--validation');
-  // The event loop turns after each measurement, as between the tests of a suite (see bench/apps.ts
-  // `nextTurn`; not imported: it would load this script's own build of the library beside A and B).
-  const turn = () => new Promise<void>(resolve => setImmediate(resolve));
-  const measureA = async () => { const x = once(a, variantA, n, validation); await turn(); return x; };
-  const measureB = async () => { const x = once(b, variantB, n, validation); await turn(); return x; };
+  // The event loop turns after each measurement, as between the tests of a suite.
+  const measureA = async () => { const x = once(a, variantA, n, validation); await nextTurn(); return x; };
+  const measureB = async () => { const x = once(b, variantB, n, validation); await nextTurn(); return x; };
   for (let i = 0; i < 2; i++) { await measureA(); await measureB(); } // warm-up
   const samples: { a: { wall: number; cpu: number }; b: { wall: number; cpu: number } }[] = [];
   for (let i = 0; i < rounds; i++) {

@@ -13,16 +13,6 @@ import {
 } from '../src';
 import { denyGrantsExceptForAwsServices, logDeliveryStatement, wrongEncryptionDenies } from '../src/private/statements';
 
-/**
- * Lets the event loop turn once, as it does between the tests of a suite and before a `cdk synth` process
- * exits: work deferred to the end of the JavaScript job runs (SecureBucketAspect releases what it rendered
- * then). Measurements in one process call it between apps, so that no variant carries the last app's
- * leftovers into the next measurement.
- */
-export function nextTurn(): Promise<void> {
-  return new Promise(resolve => setImmediate(resolve));
-}
-
 /** At most this many buckets per stack. */
 export const PER_STACK = 40;
 

@@ -17,7 +17,7 @@
  * rendering and before it, and, inside validate, SecureBucketAspect's rules (`evaluateResource`) and
  * report (`renderReport`, the posture included; writing the files not). The wrapped functions are aws-cdk-lib 2.276's internals: the script stops with the name of
  * one it cannot find. Variants are measured in order and in reverse order by turns, after `gc()`, the event
- * loop turning after each (bench/apps.ts `nextTurn`), 2 rounds of warm-up; the medians over rounds are printed.
+ * loop turning after each (bench/util.ts `nextTurn`), 2 rounds of warm-up; the medians over rounds are printed.
  *
  * --memory: the variants one after another in one process, `--apps` apps of each in a
  * row, a turn of the event loop after each synth (as between the tests of a suite), then `gc()` and the
@@ -29,17 +29,11 @@ import * as os from 'os';
 import * as path from 'path';
 import { Stack } from 'aws-cdk-lib';
 import { Node } from 'constructs';
-import { buildApp, nextTurn, preload, Variant, VARIANT_LABELS } from './apps';
+import { buildApp, preload, Variant, VARIANT_LABELS } from './apps';
+import { arg, gc, median, nextTurn } from './util';
 import * as evaluation from '../src/compliance/evaluation';
 import * as report from '../src/compliance/report';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : fallback;
-}
-
-const gc = (global as { gc?: () => void }).gc ?? (() => { throw new Error('Run with node --expose-gc.'); });
-const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 
 /** Milliseconds spent in each wrapped phase during the current measurement. */

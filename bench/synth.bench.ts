@@ -40,7 +40,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, CfnResource, Stack } from 'aws-cdk-lib';
-import { buildApp, buildFullyRestrictedBucket, ENV, ListSizes, nextTurn, PER_STACK, preload, Variant, VARIANT_LABELS } from './apps';
+import { buildApp, buildFullyRestrictedBucket, ENV, ListSizes, PER_STACK, preload, Variant, VARIANT_LABELS } from './apps';
+import { nextTurn } from './util';
 import { AccessLogsBucket, SecureBucket } from '../src';
 import { estimatePolicyBytes, BUCKET_POLICY_LIMIT_BYTES } from '../src/private/policy-size';
 
