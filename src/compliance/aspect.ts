@@ -203,7 +203,10 @@ class AppRun {
    * nobody uses could be picked up by a later rendering.
    */
   private offer(resource: CfnResource, fragment: RenderedFragment): void {
-    if (this.validating !== undefined && stageOf(resource) === this.validating) { this.handOff.offer(resource, fragment); }
+    if (this.validating !== undefined && stageOf(resource) === this.validating) {
+      this.releaseAtJobEnd();
+      this.handOff.offer(resource, fragment);
+    }
   }
 
   public record(resource: CfnResource, options: EvaluationOptions, level: FindingLevel): void {
@@ -228,16 +231,18 @@ class AppRun {
   }
 
   /**
-   * Forgets the rendered resources and the outcomes when the current JavaScript job ends: synthesis
-   * is synchronous, so they are not needed after it (a later synthesis judges again). aws-cdk-lib's
-   * global token map keeps every app reachable, and with it whatever the app holds: without this, a
-   * process that synthesizes many apps (a test suite) kept each app's rendered resources too.
+   * When the current JavaScript job ends, withdraws the hand-offs synthesis did not use and forgets the
+   * rendered resources and the outcomes: synthesis is synchronous, so none of them is needed after it
+   * (a later synthesis judges again). aws-cdk-lib's global token map keeps every app reachable, and with
+   * it whatever the app holds: without this, a process that synthesizes many apps (a test suite) kept
+   * each app's rendered resources too.
    */
   private releaseAtJobEnd(): void {
     if (this.releaseScheduled) { return; }
     this.releaseScheduled = true;
     queueMicrotask(() => {
       this.releaseScheduled = false;
+      this.handOff.withdrawAll();
       this.indexes.drop(() => true);
       this.entries.forEach(entry => entry.outcomes = undefined);
     });
@@ -346,12 +351,11 @@ class AppRun {
  *
  * A hand-off is withdrawn (the method restored) when synthesis uses it, when the Aspect is invoked
  * again (the next synthesis of the app: the tree may have changed), and at the latest when the current
- * JavaScript job ends (a microtask), so a stale rendering is never written. A resource that already
- * has its own `_toCloudFormation` on the instance is left alone.
+ * JavaScript job ends (`AppRun.releaseAtJobEnd`), so a stale rendering is never written. A resource that
+ * already has its own `_toCloudFormation` on the instance is left alone.
  */
 class RenderingHandOff {
   private readonly pending = new Set<CfnResource>();
-  private scheduled = false;
 
   public readonly offer = (resource: CfnResource, fragment: RenderedFragment): void => {
     const target = resource as unknown as { _toCloudFormation: () => object };
@@ -361,13 +365,6 @@ class RenderingHandOff {
       return fragment;
     };
     this.pending.add(resource);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      queueMicrotask(() => {
-        this.scheduled = false;
-        this.withdrawAll();
-      });
-    }
   };
 
   public withdrawAll(): void {

@@ -114,8 +114,6 @@ export class StackIndex {
     if (cached && cached.trustedAccounts === trustedAccounts) { return cached; }
     const { byReference, byName, unattributed, order } = this.bucketPolicies();
     const name = bucket.properties?.BucketName;
-    const refersToBucket = (value: unknown) => referencedLogicalId(value) === bucket.logicalId
-      || (typeof name === 'string' && value === name);
     const policies = [...byReference.get(bucket.logicalId) ?? [], ...(typeof name === 'string' ? byName.get(name) ?? [] : [])]
       .sort((a, b) => order.get(a)! - order.get(b)!);
     const keyId = bucket.properties?.BucketEncryption?.ServerSideEncryptionConfiguration?.[0]?.ServerSideEncryptionByDefault?.KMSMasterKeyID;
@@ -128,7 +126,8 @@ export class StackIndex {
       key: this.keyOf(keyId),
       account: Token.isUnresolved(this.stack.account) ? undefined : this.stack.account,
       trustedAccounts,
-      unattributedPolicies: unattributed.filter(r => !refersToBucket(r.properties?.Bucket)),
+      // A parameter or another unknown value never names this bucket's logical id or literal name.
+      unattributedPolicies: unattributed,
       lookup: id => this.lookup(id),
     };
     this.contexts.set(bucket, context);
