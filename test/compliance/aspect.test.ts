@@ -332,7 +332,6 @@ describe('SecureBucketAspect', () => {
       expect(() => app.synth()).toThrow(/\[SB-S3-3\] Stack\/Unversioned/);
     });
 
-
     test('ERROR (the default): synth fails with the rule id and the path in the message', () => {
       const app = newApp();
       unversioned(new Stack(app, 'Stack'));
