@@ -2,13 +2,12 @@ import { ArnFormat, Duration, Names, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { AlertTopic } from './alert-topic';
 import { acknowledgeRules } from '../private/acknowledge';
-import { allowEventBridgeRules, allowServiceKeyUse, EVENTS_SERVICE } from '../private/statements';
+import { allowServiceFromSources, allowServiceKeyUse, EVENTS_SERVICE } from '../private/statements';
 
 /**
  * How EventBridge retries an alert it could not publish, before it goes to the dead-letter queue:
@@ -53,7 +52,8 @@ export function createAlertDeadLetterQueue(scope: Construct, key: kms.IKey): sqs
 
 /** Lets EventBridge send to the dead-letter queue for these rules only. */
 export function allowRulesToDeadLetter(queue: sqs.IQueue, rules: events.IRule[]): void {
-  queue.addToResourcePolicy(allowEventBridgeRules('AllowTheMonitorRulesToDeadLetter', 'sqs:SendMessage', queue.queueArn, rules));
+  queue.addToResourcePolicy(allowServiceFromSources(EVENTS_SERVICE, 'AllowTheMonitorRulesToDeadLetter', 'sqs:SendMessage', queue.queueArn,
+    rules.map(r => r.ruleArn)));
 }
 
 /** The CloudWatch service principal (alarm actions). */
@@ -84,14 +84,8 @@ export function alarmOnUndeliveredAlerts(scope: Construct, queue: sqs.IQueue, al
     treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
   });
   alarm.addAlarmAction(new cloudwatchActions.SnsAction(alerts.topic));
-  const cloudWatch = new iam.ServicePrincipal(CLOUDWATCH_SERVICE);
-  alerts.topic.addToResourcePolicy(new iam.PolicyStatement({
-    sid: 'AllowTheUndeliveredAlertsAlarmToPublish',
-    principals: [cloudWatch],
-    actions: ['sns:Publish'],
-    resources: [alerts.topicArn],
-    conditions: { ArnEquals: { 'aws:SourceArn': alarmArn }, StringEquals: { 'aws:SourceAccount': stack.account } },
-  }));
+  alerts.topic.addToResourcePolicy(allowServiceFromSources(CLOUDWATCH_SERVICE, 'AllowTheUndeliveredAlertsAlarmToPublish', 'sns:Publish',
+    alerts.topicArn, alarmArn, stack.account));
   alerts.key.addToResourcePolicy(allowServiceKeyUse(CLOUDWATCH_SERVICE, 'AllowTheUndeliveredAlertsAlarmToUseTheAlertTopic',
     ['kms:GenerateDataKey*', 'kms:Decrypt'], 'aws:sns:topicArn', alerts.topicArn));
   return alarm;

@@ -5,7 +5,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ALERT_RETRY_POLICY } from './alert-dlq';
 import { ACCOUNT_LEVEL_EVENT_NAMES, BUCKET_LEVEL_EVENT_NAMES, OBJECT_LEVEL_EVENT_NAMES } from './s3-api-calls';
-import { allowEventBridgeRules } from '../private/statements';
+import { allowServiceFromSources, EVENTS_SERVICE } from '../private/statements';
 
 /**
  * The detail type of CloudTrail API calls on EventBridge, and their source for S3:
@@ -77,5 +77,6 @@ export function createAlertRule(
 
 /** Lets EventBridge publish to the topic for these rules only. */
 export function allowRulesToPublish(topic: sns.ITopic, rules: events.IRule[]): void {
-  topic.addToResourcePolicy(allowEventBridgeRules('AllowTheMonitorRulesToPublish', 'sns:Publish', topic.topicArn, rules));
+  topic.addToResourcePolicy(allowServiceFromSources(EVENTS_SERVICE, 'AllowTheMonitorRulesToPublish', 'sns:Publish', topic.topicArn,
+    rules.map(r => r.ruleArn)));
 }

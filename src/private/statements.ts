@@ -1,5 +1,4 @@
 import { Lazy, Stack } from 'aws-cdk-lib';
-import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IConstruct } from 'constructs';
@@ -141,16 +140,22 @@ export function logSourceArn(target: IConstruct, source: s3.IBucket): string {
 export const EVENTS_SERVICE = 'events.amazonaws.com';
 
 /**
- * Lets EventBridge perform `action` on `resourceArn` (a topic, a queue) for the given rules only
- * (`aws:SourceArn`), instead of for any rule of any account.
+ * Lets an AWS service (`service`, e.g. `events.amazonaws.com`) perform `action` on `resourceArn` (a topic,
+ * a queue) for the given sources only (`aws:SourceArn`: EventBridge rules, a CloudWatch alarm), and, when
+ * `sourceAccount` is given, from that account only, instead of for any source of any account.
  */
-export function allowEventBridgeRules(sid: string, action: string, resourceArn: string, rules: events.IRule[]): iam.PolicyStatement {
+export function allowServiceFromSources(
+  service: string, sid: string, action: string, resourceArn: string, sourceArns: string | string[], sourceAccount?: string,
+): iam.PolicyStatement {
   return new iam.PolicyStatement({
     sid,
-    principals: [new iam.ServicePrincipal(EVENTS_SERVICE)],
+    principals: [new iam.ServicePrincipal(service)],
     actions: [action],
     resources: [resourceArn],
-    conditions: { ArnEquals: { 'aws:SourceArn': rules.map(r => r.ruleArn) } },
+    conditions: {
+      ArnEquals: { 'aws:SourceArn': sourceArns },
+      ...(sourceAccount !== undefined ? { StringEquals: { 'aws:SourceAccount': sourceAccount } } : {}),
+    },
   });
 }
 
