@@ -3,13 +3,13 @@
 The same properties as test/monitoring/bucket-security-monitor.test.ts and
 test/monitoring/detective-controls.test.ts, asserted on the template synthesized from Python.
 """
+import json
+
 import aws_cdk as cdk
 import aws_cdk.aws_cloudtrail as cloudtrail
 import aws_cdk.aws_s3 as s3
 import pytest
 from aws_cdk.assertions import Annotations, Match, Template
-
-import json
 
 from cdk_secure_bucket import (
     BucketSecurityMonitor, FindingLevel, MacieJobFrequency, MacieOptions, PolicyGranteeCheckOptions, RemediationMode,
@@ -349,7 +349,9 @@ class TestRemediation:
 
 
 # ---------------------------------------------------------------------------
-# Errors: raised in Python with the TypeScript prop name
+# Alerts that could not be delivered (test/monitoring/alert-dlq.test.ts)
+# ---------------------------------------------------------------------------
+
 def test_an_alarm_goes_off_when_an_alert_lands_in_the_dead_letter_queue(default):
     template = default.template
     queue_id = logical_id_of(template, "AWS::SQS::Queue", "MonitorAlertsDeadLetterQueue")
@@ -435,6 +437,8 @@ class TestMacie:
             app.synth()
 
 
+# ---------------------------------------------------------------------------
+# Errors: raised in Python with the TypeScript prop name
 # ---------------------------------------------------------------------------
 
 class TestErrors:
