@@ -64,7 +64,27 @@ export type Variant =
   /** `secure+aspect` without the report (`report: false`): what the report costs (bench/ab.ts and bench/phases.ts; not in the full run) */
   | 'secure+aspect-no-report'
   /** default SecureBuckets plus an Aspect whose `visit` does nothing: what invoking any Aspect costs (bench/ab.ts and bench/phases.ts; not in the full run) */
-  | 'secure+noop-aspect';
+  | 'secure+noop-aspect'
+  /** `hand` plus one piece of what SecureBucket writes besides (bench/ab.ts and bench/phases.ts; not in the full run) */
+  | `hand+${Piece}`;
+
+/**
+ * What SecureBucket writes that the brief's hand-written app does not; `hand-full` has all of them. Each
+ * has a variant `hand+PIECE` of its own, to measure what it costs.
+ */
+export type Piece =
+  /** the two Deny statements on uploads with another encryption or key (src/private/statements.ts `wrongEncryptionDenies`) */
+  | 'denies'
+  /** the key-policy statement that lets only AWS services create grants, and the key's description */
+  | 'key-statement'
+  /** SSE-C blocked (`BlockedEncryptionTypes`) */
+  | 'sse-c'
+  /** EventBridge notifications on, on the data and the log bucket */
+  | 'eventbridge'
+  /** date-partitioned log keys, and one log-delivery statement listing every source instead of aws-cdk-lib's one per source */
+  | 'log-statement';
+
+export const PIECES: Piece[] = ['denies', 'key-statement', 'sse-c', 'eventbridge', 'log-statement'];
 
 export const VARIANT_LABELS: Record<Variant, string> = {
   'secure': 'SecureBucket (default)',
@@ -76,6 +96,11 @@ export const VARIANT_LABELS: Record<Variant, string> = {
   'secure-shared-key': 'SecureBucket, one key per stack',
   'secure+aspect-no-report': 'SecureBucket + SecureBucketAspect without the report',
   'secure+noop-aspect': 'SecureBucket + an Aspect that does nothing',
+  'hand+denies': 'hand-written + the two encryption Denies',
+  'hand+key-statement': 'hand-written + the key-policy grant restriction',
+  'hand+sse-c': 'hand-written + SSE-C blocked',
+  'hand+eventbridge': 'hand-written + EventBridge',
+  'hand+log-statement': 'hand-written + one log-delivery statement, partitioned logs',
 };
 
 export interface AppOptions {
@@ -94,7 +119,8 @@ export function buildApp(variant: Variant, n: number, options: AppOptions): App 
       ...CLI_CONTEXT,
       // The hand-written variant needs the aws-cdk-lib flag that writes a bucket-policy statement for log
       // delivery (ACLs are disabled); a new `cdk init` app has it. It changes nothing in the other variants.
-      ...(variant === 'hand' ? { '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy': true } : {}),
+      ...(variant === 'hand' || (variant.startsWith('hand+') && variant !== 'hand+log-statement')
+        ? { '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy': true } : {}),
     },
   });
   const perStack = options.oneStack ? Math.max(n, 1) : PER_STACK;
@@ -130,43 +156,68 @@ const STACK_BUILDERS: Record<Variant, (stack: Stack) => (id: string) => void> = 
     const key = new kms.Key(stack, 'SharedKey', { enableKeyRotation: true, removalPolicy: RemovalPolicy.RETAIN });
     return id => { new SecureBucket(stack, id, { encryptionKey: key }); };
   },
-  'hand': stack => {
-    const logs = handLogBucket(stack);
-    return id => {
-      const key = new kms.Key(stack, `${id}Key`, { enableKeyRotation: true, removalPolicy: RemovalPolicy.RETAIN });
-      new s3.Bucket(stack, id, { ...handBucketProps(key), serverAccessLogsBucket: logs });
-    };
-  },
-  'hand-full': stack => {
-    // What SecureBucket writes, by hand: the same log bucket with one log-delivery statement listing every source
-    // and EventBridge on; per bucket, the key's grant restriction, SSE-C blocked, the two Deny statements on
-    // uploads with another encryption, EventBridge, date-partitioned logs. None of SecureBucket's synth-time checks.
-    const logs = handLogBucket(stack);
-    (logs.node.defaultChild as s3.CfnBucket).notificationConfiguration = { eventBridgeConfiguration: { eventBridgeEnabled: true } };
-    const sources: string[] = [];
-    logs.addToResourcePolicy(logDeliveryStatement({ objectArns: [logs.arnForObjects('*')], sourceAccount: stack.account, sourceArns: () => sources }));
-    return id => {
-      const key = new kms.Key(stack, `${id}Key`, { enableKeyRotation: true, removalPolicy: RemovalPolicy.RETAIN, description: `Created by ${stack.node.path}/${id}` });
-      key.addToResourcePolicy(denyGrantsExceptForAwsServices());
-      const bucket = new s3.Bucket(stack, id, handBucketProps(key));
-      const cfn = bucket.node.defaultChild as s3.CfnBucket;
-      cfn.addPropertyOverride('BucketEncryption.ServerSideEncryptionConfiguration.0.BlockedEncryptionTypes', { EncryptionType: ['SSE-C'] });
-      for (const statement of wrongEncryptionDenies(bucket.arnForObjects('*'), key.keyArn)) {
-        bucket.addToResourcePolicy(statement);
-      }
-      cfn.notificationConfiguration = { eventBridgeConfiguration: { eventBridgeEnabled: true } };
-      cfn.loggingConfiguration = {
-        destinationBucketName: logs.bucketName,
-        targetObjectKeyFormat: { partitionedPrefix: { partitionDateSource: 'EventTime' } },
-      };
-      sources.push(bucket.bucketArn);
-    };
-  },
+  'hand': handWith([]),
+  'hand-full': handWith(PIECES),
+  'hand+denies': handWith(['denies']),
+  'hand+key-statement': handWith(['key-statement']),
+  'hand+sse-c': handWith(['sse-c']),
+  'hand+eventbridge': handWith(['eventbridge']),
+  'hand+log-statement': handWith(['log-statement']),
   'solutions': stack => {
     const { buildS3Bucket } = solutionsModule();
     return id => { buildS3Bucket(stack, {}, id); };
   },
 };
+
+/**
+ * The hand-written app with some of what SecureBucket writes besides. With every piece it is SecureBucket's
+ * template by hand (test/bench-apps.test.ts): the same log bucket with one log-delivery statement listing
+ * every source and EventBridge on; per bucket, the key's grant restriction, SSE-C blocked, the two Deny
+ * statements on uploads with another encryption, EventBridge, date-partitioned logs. None of SecureBucket's
+ * synth-time checks.
+ */
+function handWith(pieces: Piece[]): (stack: Stack) => (id: string) => void {
+  const has = (piece: Piece) => pieces.includes(piece);
+  return stack => {
+    const logs = handLogBucket(stack);
+    const sources: string[] = [];
+    if (has('eventbridge')) {
+      (logs.node.defaultChild as s3.CfnBucket).notificationConfiguration = { eventBridgeConfiguration: { eventBridgeEnabled: true } };
+    }
+    if (has('log-statement')) {
+      logs.addToResourcePolicy(logDeliveryStatement({ objectArns: [logs.arnForObjects('*')], sourceAccount: stack.account, sourceArns: () => sources }));
+    }
+    return id => {
+      const key = new kms.Key(stack, `${id}Key`, {
+        enableKeyRotation: true,
+        removalPolicy: RemovalPolicy.RETAIN,
+        ...(has('key-statement') ? { description: `Created by ${stack.node.path}/${id}` } : {}),
+      });
+      if (has('key-statement')) { key.addToResourcePolicy(denyGrantsExceptForAwsServices()); }
+      // Without the piece, aws-cdk-lib writes the log-delivery statement for each source (buildApp sets its flag).
+      const bucket = new s3.Bucket(stack, id, { ...handBucketProps(key), ...(has('log-statement') ? {} : { serverAccessLogsBucket: logs }) });
+      const cfn = bucket.node.defaultChild as s3.CfnBucket;
+      if (has('sse-c')) {
+        cfn.addPropertyOverride('BucketEncryption.ServerSideEncryptionConfiguration.0.BlockedEncryptionTypes', { EncryptionType: ['SSE-C'] });
+      }
+      if (has('denies')) {
+        for (const statement of wrongEncryptionDenies(bucket.arnForObjects('*'), key.keyArn)) {
+          bucket.addToResourcePolicy(statement);
+        }
+      }
+      if (has('eventbridge')) {
+        cfn.notificationConfiguration = { eventBridgeConfiguration: { eventBridgeEnabled: true } };
+      }
+      if (has('log-statement')) {
+        cfn.loggingConfiguration = {
+          destinationBucketName: logs.bucketName,
+          targetObjectKeyFormat: { partitionedPrefix: { partitionDateSource: 'EventTime' } },
+        };
+        sources.push(bucket.bucketArn);
+      }
+    };
+  };
+}
 
 /** The settings every bucket of the hand-written variants has, log bucket included. */
 const HARDENED: s3.BucketProps = {

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Aspects } from 'aws-cdk-lib';
-import { buildApp, Variant } from '../bench/apps';
+import { buildApp, Piece, PIECES, Variant } from '../bench/apps';
 
 /**
  * docs/BENCHMARKS.md compares SecureBucket with "the hand-written app writing SecureBucket's template"
@@ -53,6 +53,30 @@ describe('benchmark apps', () => {
     expect(run('secure+aspect')).toEqual({ aspects: 1, report: true, template: plain.template });
     expect(run('secure+aspect-no-report')).toEqual({ aspects: 1, report: false, template: plain.template });
     expect(run('secure+noop-aspect')).toEqual({ aspects: 1, report: false, template: plain.template });
+  });
+
+  test('each hand+PIECE variant writes its piece and no other', () => {
+    /** Whether a template has each piece, read from what the piece writes. */
+    const pieces = (r: Record<string, any>): Record<Piece, boolean> => {
+      const all = Object.values<any>(r);
+      const typed = (type: string) => all.filter(x => x.Type === type);
+      const sids = [...typed('AWS::S3::BucketPolicy'), ...typed('AWS::KMS::Key')]
+        .flatMap(p => (p.Properties.PolicyDocument ?? p.Properties.KeyPolicy).Statement.map((s: any) => s.Sid));
+      const buckets = typed('AWS::S3::Bucket').map(b => b.Properties);
+      return {
+        'denies': sids.includes('DenyEncryptionWithoutThisKey') && sids.includes('DenyKeyIdWithOtherEncryption'),
+        'key-statement': sids.includes('DenyGrantsExceptForAwsServices'),
+        'sse-c': buckets.some(b => b.BucketEncryption?.ServerSideEncryptionConfiguration?.[0]?.BlockedEncryptionTypes !== undefined),
+        'eventbridge': buckets.some(b => b.NotificationConfiguration?.EventBridgeConfiguration?.EventBridgeEnabled === true),
+        'log-statement': sids.includes('S3ServerAccessLogsPolicy') && buckets.some(b => b.LoggingConfiguration?.TargetObjectKeyFormat !== undefined),
+      };
+    };
+    const none = Object.fromEntries(PIECES.map(p => [p, false]));
+    expect(pieces(resources('hand'))).toEqual(none);
+    expect(pieces(resources('hand-full'))).toEqual(Object.fromEntries(PIECES.map(p => [p, true])));
+    for (const piece of PIECES) {
+      expect({ piece, has: pieces(resources(`hand+${piece}`)) }).toEqual({ piece, has: { ...none, [piece]: true } });
+    }
   });
 
   test('the brief\'s hand-written variant writes less: it has no encryption Denies', () => {
