@@ -28,6 +28,11 @@ ENDPOINT_AND_IP_ANDED = "cdk-secure-bucket:AccessRestriction.endpointAndSourceIp
 PRIVATE_CIDR = "cdk-secure-bucket:SourceIpOnly.privateCidr"
 
 ROOT_ARN = {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, f":iam::{ACCOUNT}:root"]]}
+# AWS Config's and IAM Access Analyzer's service-linked roles, exempt with the AWS services where reads are denied.
+SERVICE_ROLES = [
+    {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, f":iam::{ACCOUNT}:role/aws-service-role/{service}/*"]]}
+    for service in ("config.amazonaws.com", "access-analyzer.amazonaws.com")
+]
 CFN_EXEC_ROLE = {"Fn::Sub": f"arn:${{AWS::Partition}}:iam::{ACCOUNT}:role/cdk-hnb659fds-cfn-exec-role-{ACCOUNT}-{REGION}"}
 NETWORK_EXEMPTIONS = {"aws:PrincipalIsAWSService": "false", "aws:ViaAWSService": "false"}
 IDENTITY_EXEMPTIONS = {"aws:PrincipalIsAWSService": "false"}
@@ -78,7 +83,7 @@ CASES = [
         lambda stack: {
             "StringNotEquals": {"aws:SourceVpce": [ENDPOINT_ID], "aws:SourceVpc": [VPC_ID]},
             "BoolIfExists": NETWORK_EXEMPTIONS,
-            "ArnNotLike": {"aws:PrincipalArn": [ROOT_ARN, CFN_EXEC_ROLE]},
+            "ArnNotLike": {"aws:PrincipalArn": [ROOT_ARN, *SERVICE_ROLES, CFN_EXEC_ROLE]},
         },
     ),
     Case(
@@ -88,7 +93,7 @@ CASES = [
         lambda stack: {
             "NotIpAddress": {"aws:SourceIp": CIDRS},
             "BoolIfExists": NETWORK_EXEMPTIONS,
-            "ArnNotLike": {"aws:PrincipalArn": [ROOT_ARN, CFN_EXEC_ROLE]},
+            "ArnNotLike": {"aws:PrincipalArn": [ROOT_ARN, *SERVICE_ROLES, CFN_EXEC_ROLE]},
         },
     ),
     Case(
@@ -97,7 +102,7 @@ CASES = [
         "RestrictRoleOnly1", "s3:*", True,
         lambda stack: {
             "BoolIfExists": IDENTITY_EXEMPTIONS,
-            "ArnNotLike": {"aws:PrincipalArn": [role_arn(stack), ROOT_ARN, CFN_EXEC_ROLE]},
+            "ArnNotLike": {"aws:PrincipalArn": [role_arn(stack), ROOT_ARN, *SERVICE_ROLES, CFN_EXEC_ROLE]},
         },
     ),
     Case(
@@ -118,7 +123,7 @@ CASES = [
             "StringNotEquals": {"aws:SourceVpce": [ENDPOINT_ID]},
             "NotIpAddress": {"aws:SourceIp": CIDRS},
             "BoolIfExists": NETWORK_EXEMPTIONS,
-            "ArnNotLike": {"aws:PrincipalArn": [ROOT_ARN, CFN_EXEC_ROLE]},
+            "ArnNotLike": {"aws:PrincipalArn": [ROOT_ARN, *SERVICE_ROLES, CFN_EXEC_ROLE]},
         },
     ),
 ]
@@ -223,7 +228,7 @@ def test_any_of_of_three_members_is_one_statement_with_every_negated_condition()
         "StringNotEquals": {"aws:SourceVpce": [ENDPOINT_ID]},
         "NotIpAddress": {"aws:SourceIp": CIDRS},
         "BoolIfExists": NETWORK_EXEMPTIONS,
-        "ArnNotLike": {"aws:PrincipalArn": [role_arn(stack), ROOT_ARN, CFN_EXEC_ROLE]},
+        "ArnNotLike": {"aws:PrincipalArn": [role_arn(stack), ROOT_ARN, *SERVICE_ROLES, CFN_EXEC_ROLE]},
     }
 
 
@@ -242,7 +247,7 @@ def test_role_only_matches_aws_user_id_with_role_match_user_id_and_a_dict_of_imp
         "AROAABCDEFGHIJKLMNOP:*",
     ]}
     # The roles are matched by id only; the exemptions keep their ARNs.
-    assert statement["Condition"]["ArnNotLike"] == {"aws:PrincipalArn": [ROOT_ARN, CFN_EXEC_ROLE]}
+    assert statement["Condition"]["ArnNotLike"] == {"aws:PrincipalArn": [ROOT_ARN, *SERVICE_ROLES, CFN_EXEC_ROLE]}
     assert RoleMatch.PRINCIPAL_ARN.kind == "PrincipalArn"
 
 

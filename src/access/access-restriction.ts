@@ -22,7 +22,11 @@ export interface AccessRestrictionOptions {
 
   /**
    * Exempt AWS service principals (`aws:PrincipalIsAWSService`), such as the S3 log delivery
-   * service, CloudFront with origin access control, or CloudTrail.
+   * service, CloudFront with origin access control, or CloudTrail, and the service-linked roles
+   * through which AWS Config's recorder and IAM Access Analyzer read the bucket's configuration and
+   * policy (`role/aws-service-role/config.amazonaws.com/*` and
+   * `role/aws-service-role/access-analyzer.amazonaws.com/*` of the bucket's account). Only an AWS
+   * service can create or assume a service-linked role; these two never read objects.
    *
    * @default true
    */

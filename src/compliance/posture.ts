@@ -1,5 +1,6 @@
 import { asList, BucketContext, dig, isIntrinsic, UNKNOWN } from './model';
 import { render } from './rules/policy';
+import { METADATA_READING_SERVICES } from '../private/restrictions';
 
 /** A bucket's security posture, read from its CloudFormation (the same input the rules judge). */
 export interface BucketPosture {
@@ -184,7 +185,11 @@ function accessPosture(denies: any[], names: Names, ctx: BucketContext): AccessP
     const granted = admin ? sets.administrators : byArn || byUserId ? sets.principals : sets.exemptions;
     for (const v of [...values('aws:principalarn'), ...values('aws:userid')]) {
       const name = readable(v, names, ctx.account);
-      if (STANDARD_EXEMPTIONS.includes(name)) { sets.exemptions.add(name); } else if (isCdkRole(v)) { sets.exemptions.add('CDK custom-resource roles'); } else {
+      const serviceLinked = /^role\/aws-service-role\/([^/]+)\//.exec(name)?.[1];
+      if (STANDARD_EXEMPTIONS.includes(name)) { sets.exemptions.add(name); } else if (serviceLinked) {
+        // The AWS-service exemption's service-linked roles are part of "AWS services"; another one (Macie's) is named.
+        sets.exemptions.add(METADATA_READING_SERVICES.includes(serviceLinked) ? 'AWS services' : `${serviceLinked} service-linked role`);
+      } else if (isCdkRole(v)) { sets.exemptions.add('CDK custom-resource roles'); } else {
         (byUserId && values('aws:principalarn').includes(v) ? sets.exemptions : granted).add(name);
       }
     }

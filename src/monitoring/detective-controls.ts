@@ -1,4 +1,4 @@
-import { Aws, IResolvable, Lazy, Names, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Aws, IResolvable, Lazy, Names, Stack, Validations } from 'aws-cdk-lib';
 import * as config from 'aws-cdk-lib/aws-config';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -7,6 +7,8 @@ import { PolicyGranteeCheckOptions, RemediationMode } from './detective-controls
 import { iam5ResourceFindingId } from './nag-ids';
 import { bucketGrantees, granteeParameters } from './policy-grantees';
 import { estimatePolicyBytes } from '../private/policy-size';
+import { appliedRestrictions } from '../private/restriction-info';
+import { addBucketServiceRole, isRestrictableBucket } from '../private/restrictions';
 import { SecureBucket } from '../secure-bucket';
 
 
@@ -113,10 +115,37 @@ export class DetectiveControls extends Construct {
 
   /** Adds the rules of one monitored bucket (only when the rules are not account-wide). */
   public addBucket(bucket: s3.IBucket): void {
+    if (this.remediationRole) { this.exemptRemediationRole(bucket, this.remediationRole); }
     if (this.options.allBuckets) { return; }
     const scope = new Construct(this, Names.nodeUniqueId(bucket.node));
     this.remediatedBucketArns.push(bucket.bucketArn);
     this.addRules(scope, bucket);
+  }
+
+  /**
+   * The runbook calls S3 with the remediation role itself, so a bucket's access restrictions (a
+   * network restriction, `AdminOnlyChanges`) would deny it: the role is recorded as one of the
+   * bucket's service roles, which restrictions exempt (`exemptBucketServiceRoles`, on by default). A
+   * bucket of another stack cannot name the role (its stack would depend on the monitor's, which
+   * depends on it): a warning says so, once the bucket has a restriction.
+   */
+  private exemptRemediationRole(bucket: s3.IBucket, role: iam.IRole): void {
+    if (!isRestrictableBucket(bucket)) { return; }
+    if (Stack.of(bucket) === Stack.of(this)) {
+      addBucketServiceRole(bucket, role.roleArn);
+      return;
+    }
+    this.node.addValidation({
+      validate: () => {
+        if (appliedRestrictions(bucket).length > 0) {
+          Annotations.of(bucket).addWarningV2('cdk-secure-bucket:BucketSecurityMonitor.remediationRoleNotExempt',
+            `The monitor ${this.node.path} remediates this bucket with the role ${role.node.path}, but the bucket is in another stack, so its access `
+            + 'restrictions cannot exempt that role and may deny the remediation. Create the monitor in the bucket\'s stack, or add an ARN pattern '
+            + `of the role to each restriction's exemptPrincipalArns (CloudFormation names it after the stack ${Stack.of(this).stackName}).`);
+        }
+        return [];
+      },
+    });
   }
 
   /**

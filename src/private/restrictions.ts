@@ -174,7 +174,7 @@ export class BucketRestrictions {
 
     const exempt = Lazy.any({
       produce: () => {
-        const arns = [...new Set([...principalArns, ...this.exemptPrincipalArns(spec.exemptions)])];
+        const arns = [...new Set([...principalArns, ...this.exemptPrincipalArns(spec)])];
         return arns.length > 0 ? { 'aws:PrincipalArn': arns } : undefined;
       },
     });
@@ -191,11 +191,15 @@ export class BucketRestrictions {
   }
 
   /** Principal ARNs exempted by the switches, computed when the policy is rendered. */
-  private exemptPrincipalArns(exemptions: Exemptions): string[] {
+  private exemptPrincipalArns(spec: RestrictionSpec): string[] {
+    const exemptions = spec.exemptions;
     const stack = Stack.of(this.bucket);
     const arns: string[] = exemptions.principalArns.map(arn => pinToAccount(stack, arn));
     if (exemptions.accountRoot) {
       arns.push(stack.formatArn({ service: 'iam', region: '', resource: 'root', arnFormat: ArnFormat.NO_RESOURCE_NAME }));
+    }
+    if (exemptions.awsServices && spec.actions.some(deniesReading)) {
+      arns.push(...metadataReadingServiceRoleArns(stack));
     }
     if (exemptions.deploymentRole) {
       const deployer = deploymentRoleArn(stack);
@@ -235,6 +239,27 @@ export class BucketRestrictions {
 function sidFor(spec: RestrictionSpec, index: number): string {
   const name = spec.kind === 'AnyOf' ? `AnyOf${spec.memberKinds.join('Or')}` : spec.kind;
   return `Restrict${name}${index}`.replace(/[^A-Za-z0-9]/g, '');
+}
+
+/**
+ * The services whose service-linked roles read every bucket's configuration and policy, never its
+ * objects: AWS Config's recorder (AWSServiceRoleForConfig, which this library's monitor uses) and IAM
+ * Access Analyzer (AWSServiceRoleForAccessAnalyzer). Only the service can create or assume a role under
+ * `aws-service-role/` (https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html).
+ * Not every service-linked role: Macie's reads objects, so it is exempted only on the buckets its jobs
+ * classify (src/monitoring/macie.ts).
+ */
+export const METADATA_READING_SERVICES = ['config.amazonaws.com', 'access-analyzer.amazonaws.com'];
+
+/** Whether a denied action covers reading a bucket's configuration (`s3:Get*`, `s3:List*`). */
+function deniesReading(action: string): boolean {
+  return action === '*' || action === 's3:*' || action.startsWith('s3:Get') || action.startsWith('s3:List');
+}
+
+/** The service-linked roles of the stack's account that the AWS-service exemption covers (`METADATA_READING_SERVICES`). */
+export function metadataReadingServiceRoleArns(stack: Stack): string[] {
+  return METADATA_READING_SERVICES.map(service =>
+    stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: `aws-service-role/${service}/*` }));
 }
 
 /** A role name becomes a role ARN of the bucket's account; a full ARN is kept as given. */

@@ -83,6 +83,11 @@ function objectsArn(bucket: IConstruct) {
 }
 
 const ROOT_ARN = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${ACCOUNT}:root`]] };
+/** The service-linked roles of AWS Config and IAM Access Analyzer of the account, exempt with the AWS services. */
+const SLR_ARN = [
+  { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${ACCOUNT}:role/aws-service-role/config.amazonaws.com/*`]] },
+  { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${ACCOUNT}:role/aws-service-role/access-analyzer.amazonaws.com/*`]] },
+];
 const CFN_EXEC_ROLE = { 'Fn::Sub': `arn:\${AWS::Partition}:iam::${ACCOUNT}:role/cdk-hnb659fds-cfn-exec-role-${ACCOUNT}-${REGION}` };
 const pinnedRole = (name: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${ACCOUNT}:role/${name}`]] });
 
@@ -110,6 +115,8 @@ interface RestrictionCase {
   readonly network: boolean;
   /** ARNs the condition itself puts into `ArnNotLike aws:PrincipalArn`, before the exemptions. */
   readonly allowedArns: (stack: Stack) => unknown[];
+  /** The service-linked roles exempt with the AWS services: only where the statement denies reading the bucket's configuration. */
+  readonly serviceRoleArns: unknown[];
 }
 
 const CASES: RestrictionCase[] = [
@@ -121,6 +128,7 @@ const CASES: RestrictionCase[] = [
     onObjects: true,
     network: true,
     allowedArns: () => [],
+    serviceRoleArns: SLR_ARN,
   },
   {
     name: 'SourceIpOnly',
@@ -130,6 +138,7 @@ const CASES: RestrictionCase[] = [
     onObjects: true,
     network: true,
     allowedArns: () => [],
+    serviceRoleArns: SLR_ARN,
   },
   {
     name: 'RoleOnly',
@@ -139,6 +148,7 @@ const CASES: RestrictionCase[] = [
     onObjects: true,
     network: false,
     allowedArns: stack => [{ 'Fn::GetAtt': [logicalId(allowedRole(stack)), 'Arn'] }],
+    serviceRoleArns: SLR_ARN,
   },
   {
     name: 'AdminOnlyChanges',
@@ -148,6 +158,7 @@ const CASES: RestrictionCase[] = [
     onObjects: false,
     network: false,
     allowedArns: () => [ADMIN_ARN],
+    serviceRoleArns: [],
   },
 ];
 
@@ -186,7 +197,7 @@ describe.each(CASES)('$name', (c) => {
         BoolIfExists: c.network
           ? { 'aws:PrincipalIsAWSService': 'false', 'aws:ViaAWSService': 'false' }
           : { 'aws:PrincipalIsAWSService': 'false' },
-        ArnNotLike: { 'aws:PrincipalArn': [...c.allowedArns(stack), ROOT_ARN, CFN_EXEC_ROLE] },
+        ArnNotLike: { 'aws:PrincipalArn': [...c.allowedArns(stack), ROOT_ARN, ...c.serviceRoleArns, CFN_EXEC_ROLE] },
       },
     });
   });
@@ -323,7 +334,7 @@ describe.each(CASES)('$name', (c) => {
     bucket.with(c.make(stack, { exemptPrincipalArns: [BREAK_GLASS_ARN, 'BreakGlass'] }));
 
     expect(onlyRestriction(stack, bucket).Condition.ArnNotLike['aws:PrincipalArn']).toEqual(
-      [...c.allowedArns(stack), BREAK_GLASS_ARN, pinnedRole('BreakGlass'), ROOT_ARN, CFN_EXEC_ROLE]);
+      [...c.allowedArns(stack), BREAK_GLASS_ARN, pinnedRole('BreakGlass'), ROOT_ARN, ...c.serviceRoleArns, CFN_EXEC_ROLE]);
   });
 
   test('pins role names to the account of an environment-agnostic stack', () => {
@@ -365,7 +376,7 @@ describe.each(CASES)('$name', (c) => {
 
     bucket.with(c.make(stack, { exemptAccountRoot: false }));
 
-    expect(onlyRestriction(stack, bucket).Condition.ArnNotLike['aws:PrincipalArn']).toEqual([...c.allowedArns(stack), CFN_EXEC_ROLE]);
+    expect(onlyRestriction(stack, bucket).Condition.ArnNotLike['aws:PrincipalArn']).toEqual([...c.allowedArns(stack), ...c.serviceRoleArns, CFN_EXEC_ROLE]);
   });
 
   test('exemptDeploymentRole: false removes the CloudFormation execution role', () => {
@@ -374,7 +385,7 @@ describe.each(CASES)('$name', (c) => {
 
     bucket.with(c.make(stack, { exemptDeploymentRole: false }));
 
-    expect(onlyRestriction(stack, bucket).Condition.ArnNotLike['aws:PrincipalArn']).toEqual([...c.allowedArns(stack), ROOT_ARN]);
+    expect(onlyRestriction(stack, bucket).Condition.ArnNotLike['aws:PrincipalArn']).toEqual([...c.allowedArns(stack), ROOT_ARN, ...c.serviceRoleArns]);
     expect(policyJson(stack, bucket)).not.toContain('cfn-exec-role');
   });
 
@@ -410,7 +421,7 @@ describe.each(CASES)('$name', (c) => {
 
     bucket.with(c.make(stack));
 
-    expect(onlyRestriction(stack, bucket).Condition.ArnNotLike['aws:PrincipalArn']).toEqual([...c.allowedArns(stack), ROOT_ARN, deployer]);
+    expect(onlyRestriction(stack, bucket).Condition.ArnNotLike['aws:PrincipalArn']).toEqual([...c.allowedArns(stack), ROOT_ARN, ...c.serviceRoleArns, deployer]);
   });
 
   test('exempts the top-level stack\'s deployment role for a bucket in a nested stack', () => {
@@ -430,7 +441,7 @@ describe.each(CASES)('$name', (c) => {
 
     bucket.with(c.make(stack));
 
-    expect(onlyRestriction(stack, bucket).Condition.ArnNotLike['aws:PrincipalArn']).toEqual([...c.allowedArns(stack), ROOT_ARN]);
+    expect(onlyRestriction(stack, bucket).Condition.ArnNotLike['aws:PrincipalArn']).toEqual([...c.allowedArns(stack), ROOT_ARN, ...c.serviceRoleArns]);
     expect(policyJson(stack, bucket)).not.toContain('cfn-exec-role');
     const found = warnings(stack).filter(w => w.id === DEPLOYMENT_ROLE_UNKNOWN);
     expect(found).toEqual([expect.objectContaining({ path: '/Stack/Data', message: expect.stringContaining('exemptPrincipalArns') })]);
@@ -454,7 +465,7 @@ describe.each(CASES)('$name', (c) => {
     const providerRole = stack.node.findChild('Custom::S3AutoDeleteObjectsCustomResourceProvider').node.findChild('Role');
     expect(logicalId(providerRole)).toMatch(/^CustomS3AutoDeleteObjectsCustomResourceProviderRole/);
     expect(onlyRestriction(stack, bucket).Condition.ArnNotLike['aws:PrincipalArn']).toEqual([
-      ...c.allowedArns(stack), ROOT_ARN, CFN_EXEC_ROLE, { 'Fn::GetAtt': [logicalId(providerRole), 'Arn'] },
+      ...c.allowedArns(stack), ROOT_ARN, ...c.serviceRoleArns, CFN_EXEC_ROLE, { 'Fn::GetAtt': [logicalId(providerRole), 'Arn'] },
     ]);
   });
 
@@ -468,7 +479,7 @@ describe.each(CASES)('$name', (c) => {
 
     const handlerRole = stack.node.findChild('BucketNotificationsHandler050a0587b7544547bf325f094a3db834').node.findChild('Role');
     expect(onlyRestriction(stack, bucket).Condition.ArnNotLike['aws:PrincipalArn']).toEqual([
-      ...c.allowedArns(stack), ROOT_ARN, CFN_EXEC_ROLE, { 'Fn::GetAtt': [logicalId(handlerRole), 'Arn'] },
+      ...c.allowedArns(stack), ROOT_ARN, ...c.serviceRoleArns, CFN_EXEC_ROLE, { 'Fn::GetAtt': [logicalId(handlerRole), 'Arn'] },
     ]);
   });
 
@@ -491,7 +502,7 @@ describe.each(CASES)('$name', (c) => {
 
     bucket.with(c.make(stack));
 
-    expect(onlyRestriction(stack, bucket).Condition.ArnNotLike['aws:PrincipalArn']).toEqual([...c.allowedArns(stack), ROOT_ARN, CFN_EXEC_ROLE]);
+    expect(onlyRestriction(stack, bucket).Condition.ArnNotLike['aws:PrincipalArn']).toEqual([...c.allowedArns(stack), ROOT_ARN, ...c.serviceRoleArns, CFN_EXEC_ROLE]);
   });
 
   test('exemptBucketServiceRoles: false removes the auto-delete and notifications roles', () => {
@@ -501,7 +512,7 @@ describe.each(CASES)('$name', (c) => {
 
     bucket.with(c.make(stack, { exemptBucketServiceRoles: false }));
 
-    expect(onlyRestriction(stack, bucket).Condition.ArnNotLike['aws:PrincipalArn']).toEqual([...c.allowedArns(stack), ROOT_ARN, CFN_EXEC_ROLE]);
+    expect(onlyRestriction(stack, bucket).Condition.ArnNotLike['aws:PrincipalArn']).toEqual([...c.allowedArns(stack), ROOT_ARN, ...c.serviceRoleArns, CFN_EXEC_ROLE]);
   });
 
   test('never uses NotPrincipal', () => {
@@ -553,7 +564,7 @@ describe('RoleOnly', () => {
       BoolIfExists: { 'aws:PrincipalIsAWSService': 'false' },
       ArnNotLike: {
         'aws:PrincipalArn': [
-          { 'Fn::GetAtt': [logicalId(created), 'Arn'] }, `arn:aws:iam::${ACCOUNT}:role/Imported`, ROOT_ARN, CFN_EXEC_ROLE,
+          { 'Fn::GetAtt': [logicalId(created), 'Arn'] }, `arn:aws:iam::${ACCOUNT}:role/Imported`, ROOT_ARN, ...SLR_ARN, CFN_EXEC_ROLE,
         ],
       },
     });
@@ -579,7 +590,7 @@ describe('RoleOnly', () => {
       ],
     });
     // The roles are matched by id only; the exemptions keep their ARNs.
-    expect(condition.ArnNotLike).toEqual({ 'aws:PrincipalArn': [ROOT_ARN, CFN_EXEC_ROLE] });
+    expect(condition.ArnNotLike).toEqual({ 'aws:PrincipalArn': [ROOT_ARN, ...SLR_ARN, CFN_EXEC_ROLE] });
   });
 });
 
@@ -665,7 +676,7 @@ describe('AccessRestriction', () => {
         StringNotEquals: { 'aws:SourceVpce': [ENDPOINT_ID] },
         NotIpAddress: { 'aws:SourceIp': ['203.0.113.0/24', '2001:db8::/32'] },
         BoolIfExists: { 'aws:PrincipalIsAWSService': 'false', 'aws:ViaAWSService': 'false' },
-        ArnNotLike: { 'aws:PrincipalArn': [{ 'Fn::GetAtt': [logicalId(role), 'Arn'] }, ROOT_ARN, CFN_EXEC_ROLE] },
+        ArnNotLike: { 'aws:PrincipalArn': [{ 'Fn::GetAtt': [logicalId(role), 'Arn'] }, ROOT_ARN, ...SLR_ARN, CFN_EXEC_ROLE] },
       },
     });
   });

@@ -73,6 +73,12 @@ const SSO_ADMIN = roleArn('aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0
 const SSO_ADMIN_REGIONAL = roleArn('aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Admin_fedcba9876543210');
 const SSO_READ_ONLY = roleArn('aws-reserved/sso.amazonaws.com/AWSReservedSSO_ReadOnly_0123456789abcdef');
 const DEVELOPER = roleArn('developer');
+/** AWS Config's recorder reads each bucket's configuration through this service-linked role. */
+const CONFIG_SERVICE_LINKED_ROLE = roleArn('aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig');
+const ACCESS_ANALYZER_SERVICE_LINKED_ROLE = roleArn('aws-service-role/access-analyzer.amazonaws.com/AWSServiceRoleForAccessAnalyzer');
+const CONFIG_SERVICE_LINKED_ROLE_ELSEWHERE = roleArn('aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig', OTHER_ACCOUNT);
+/** A role the account created with the service-linked role's name but not under its path. */
+const CONFIG_ROLE_LOOKALIKE = roleArn('AWSServiceRoleForConfig');
 const CLOUDFRONT = 'cloudfront.amazonaws.com';
 const LOG_DELIVERY = 'logging.s3.amazonaws.com';
 const DISTRIBUTION_ARN = `arn:aws:cloudfront::${TEST_ACCOUNT}:distribution/EDFDVBD6EXAMPLE`;
@@ -327,6 +333,15 @@ const AUTO_DELETE_LISTS_VERSIONS: Request = {
 };
 const AUTO_DELETE_DELETES_A_VERSION: Request = {
   principal: autoDeleteRole, action: 's3:DeleteObjectVersion', resource: 'object', context: FROM_AWS_NETWORK, identityPolicyAllows: false,
+};
+/** AWS Config's recorder reading the bucket policy, with the permission its managed policy gives it. */
+const CONFIG_RECORDER_READS_POLICY: Request = {
+  principal: CONFIG_SERVICE_LINKED_ROLE,
+  action: 's3:GetBucketPolicy',
+  resource: 'bucket',
+  context: FROM_AWS_NETWORK,
+  identityPolicyAllows: false,
+  identityPolicies: [allowOnly('s3:GetBucketPolicy')],
 };
 const NOTIFICATIONS_HANDLER_CONFIGURES: Request = {
   principal: notificationsRole,
@@ -589,6 +604,10 @@ describe('access restrictions, evaluated', () => {
       { name: `${kind}: the auto-delete-objects role may delete object versions`, ...AUTO_DELETE_DELETES_A_VERSION, expected: 'Allowed' },
       { name: `${kind}: the notifications handler role added after the restriction may put the bucket notification`, ...NOTIFICATIONS_HANDLER_CONFIGURES, expected: 'Allowed' },
       { name: `${kind}: another Lambda role of the account is not exempt`, principal: OTHER_ROLE, action: 's3:DeleteObjectVersion', context: FROM_AWS_NETWORK, expected: 'ExplicitlyDenied', deniedBy: [`Restrict${kind}1`] },
+      { name: `${kind}: AWS Config's service-linked role may read the bucket policy (the recorder)`, ...CONFIG_RECORDER_READS_POLICY, expected: 'Allowed' },
+      { name: `${kind}: IAM Access Analyzer's service-linked role may read the bucket policy`, ...CONFIG_RECORDER_READS_POLICY, principal: ACCESS_ANALYZER_SERVICE_LINKED_ROLE, expected: 'Allowed' },
+      { name: `${kind}: a service-linked role of another account is not exempt`, ...CONFIG_RECORDER_READS_POLICY, principal: CONFIG_SERVICE_LINKED_ROLE_ELSEWHERE, expected: 'ExplicitlyDenied', deniedBy: [`Restrict${kind}1`] },
+      { name: `${kind}: a role with a service-linked role's name outside its path is not exempt`, ...CONFIG_RECORDER_READS_POLICY, principal: CONFIG_ROLE_LOOKALIKE, expected: 'ExplicitlyDenied', deniedBy: [`Restrict${kind}1`] },
     ];
 
     describe('VpcEndpointOnly', () => {
@@ -605,6 +624,12 @@ describe('access restrictions, evaluated', () => {
       let f: Fixture;
       beforeAll(() => { f = restricted('RoleOnly'); });
       test.each(exempt('RoleOnly'))('$name', async s => expectScenario(f, s));
+    });
+
+    describe('SourceIpOnly', () => {
+      let f: Fixture;
+      beforeAll(() => { f = restricted('SourceIpOnly'); });
+      test.each(exempt('SourceIpOnly'))('$name', async s => expectScenario(f, s));
     });
   });
 
@@ -624,6 +649,8 @@ describe('access restrictions, evaluated', () => {
 
     const SWITCHED_OFF: SwitchedOff[] = [
       { name: 'VpcEndpointOnly: exemptAwsServices false denies CloudFront', kind: 'VpcEndpointOnly', options: { exemptAwsServices: false }, request: CLOUDFRONT_READS },
+      { name: 'VpcEndpointOnly: exemptAwsServices false denies AWS Config\'s service-linked role', kind: 'VpcEndpointOnly', options: { exemptAwsServices: false }, request: CONFIG_RECORDER_READS_POLICY },
+      { name: 'RoleOnly: exemptAwsServices false denies AWS Config\'s service-linked role', kind: 'RoleOnly', options: { exemptAwsServices: false }, request: CONFIG_RECORDER_READS_POLICY },
       { name: 'VpcEndpointOnly: exemptServicesActingForCaller false denies Athena acting for a caller', kind: 'VpcEndpointOnly', options: { exemptServicesActingForCaller: false }, request: ATHENA_READS },
       { name: 'VpcEndpointOnly: exemptAccountRoot false denies the root user', kind: 'VpcEndpointOnly', options: { exemptAccountRoot: false }, request: ROOT_READS },
       { name: 'VpcEndpointOnly: exemptDeploymentRole false denies the CloudFormation execution role', kind: 'VpcEndpointOnly', options: { exemptDeploymentRole: false }, request: DEPLOYER_UPDATES_POLICY },
@@ -846,7 +873,7 @@ describe('access restriction statements', () => {
       },
     });
     expect([...statement.Condition!.ArnNotLike['aws:PrincipalArn']].sort()).toEqual([
-      BREAK_GLASS, INCIDENT_RESPONDER, ROOT, CFN_EXEC_ROLE, autoDeleteRole(f), notificationsRole(f),
+      BREAK_GLASS, INCIDENT_RESPONDER, ROOT, roleArn('aws-service-role/config.amazonaws.com/*'), roleArn('aws-service-role/access-analyzer.amazonaws.com/*'), CFN_EXEC_ROLE, autoDeleteRole(f), notificationsRole(f),
     ].sort());
   });
 

@@ -1,7 +1,8 @@
+import { Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { logicalIdOf, monitorStack } from './util';
-import { BucketSecurityMonitor, FindingLevel, RemediationMode, SecureBucket, SecureBucketAspect } from '../../src';
+import { BucketSecurityMonitor, FindingLevel, RemediationMode, SecureBucket, SecureBucketAspect, VpcEndpointOnly } from '../../src';
 import { nagFindings } from '../util/checkers';
 
 const IDENTIFIERS = [
@@ -105,6 +106,20 @@ describe('BucketSecurityMonitor detective controls', () => {
     template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: { Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'ssm.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': '111111111111' } } }] },
     });
+  });
+
+  test('a restricted bucket of another stack: a warning that its restrictions cannot exempt the remediation role; none without restrictions', () => {
+    const { app, stack } = monitorStack();
+    const data = new Stack(app, 'Data', { env: { account: '111111111111', region: 'us-east-1' } });
+    const restricted = new SecureBucket(data, 'Restricted', { accessRestrictions: [new VpcEndpointOnly({ vpcEndpointIds: ['vpce-1a2b3c4d'] })] });
+    const open = new SecureBucket(data, 'Open');
+    new BucketSecurityMonitor(stack, 'Monitor', { buckets: [restricted, open], configRules: true, remediation: RemediationMode.AUTOMATIC });
+    app.synth();
+    const warnings = Annotations.fromStack(data).findWarning('*', Match.stringLikeRegexp('remediationRoleNotExempt'));
+    expect(warnings.map(w => w.id)).toEqual(['/Data/Restricted']);
+    expect(String(warnings[0].entry.data)).toMatch(/remediates this bucket with the role Stack\/Monitor\/Config\/RemediationRole.*Create the monitor in the bucket's stack.*stack Stack\)/);
+    // The bucket's stack does not refer to the monitor's (which would be a cycle).
+    expect(JSON.stringify(Template.fromStack(data).toJSON())).not.toContain('Fn::ImportValue');
   });
 
   test('fails on remediation, a recorder or grantees without configRules', () => {

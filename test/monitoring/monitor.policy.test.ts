@@ -1,8 +1,8 @@
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { Template } from 'aws-cdk-lib/assertions';
 import { ACCOUNT, logicalIdOf, monitorStack, REGION } from './util';
-import { BucketSecurityMonitor, SecureBucket } from '../../src';
-import { BucketPolicyEvaluator, keyArnFor, resolveIntrinsics } from '../util/policy-eval';
+import { AdminOnlyChanges, BucketSecurityMonitor, RemediationMode, SecureBucket, VpcEndpointOnly } from '../../src';
+import { BucketPolicyEvaluator, keyArnFor, resolveIntrinsics, roleArnFor } from '../util/policy-eval';
 
 const OTHER_ACCOUNT = '222222222222';
 
@@ -128,5 +128,45 @@ describe('BucketSecurityMonitor topic policy (evaluated)', () => {
 
   test('fails without TLS, even for the rules', async () => {
     expect(await events(ruleArn(ruleIds[0]), { 'aws:SecureTransport': 'false' })).toBe('ExplicitlyDenied');
+  });
+});
+
+describe('BucketSecurityMonitor remediation through a restricted bucket (evaluated)', () => {
+  /** A SecureBucket restricted to a VPC endpoint and to administrators for changes, remediated automatically. */
+  function remediated(options: { exemptBucketServiceRoles?: boolean } = {}) {
+    const { stack } = monitorStack();
+    const data = new SecureBucket(stack, 'Data', {
+      accessRestrictions: [
+        new VpcEndpointOnly({ vpcEndpointIds: ['vpce-1a2b3c4d'], ...options }),
+        new AdminOnlyChanges({ administratorArns: ['Admin'], ...options }),
+      ],
+    });
+    new BucketSecurityMonitor(stack, 'Monitor', { buckets: [data], configRules: true, remediation: RemediationMode.AUTOMATIC });
+    const template = Template.fromStack(stack).toJSON();
+    const evaluator = BucketPolicyEvaluator.fromTemplate(template, { bucketLogicalId: logicalIdOf(template, 'AWS::S3::Bucket', 'Data') });
+    const role = roleArnFor(template, logicalIdOf(template, 'AWS::IAM::Role', 'MonitorConfigRemediationRole'));
+    // The runbook's calls, from Systems Manager's network, with the role's own permissions.
+    const call = (principal: string, action: string) => evaluator.evaluate({
+      principal,
+      action,
+      resource: 'bucket',
+      context: { 'aws:SourceIp': '52.94.133.131' },
+      identityPolicyAllows: false,
+      identityPolicies: [{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['s3:PutBucketPublicAccessBlock', 's3:GetBucketPublicAccessBlock'], Resource: '*' }] }],
+    });
+    return { call, role };
+  }
+
+  test('the remediation role may read and put the public access block of a bucket restricted to an endpoint and to administrators', async () => {
+    const { call, role } = remediated();
+    expect(await call(role, 's3:GetBucketPublicAccessBlock')).toBe('Allowed');
+    expect(await call(role, 's3:PutBucketPublicAccessBlock')).toBe('Allowed');
+  });
+
+  test('fails for another role with the same permissions, and for the remediation role when the restrictions exempt no bucket service role', async () => {
+    const { call } = remediated();
+    expect(await call(`arn:aws:iam::${ACCOUNT}:role/Other`, 's3:PutBucketPublicAccessBlock')).toBe('ExplicitlyDenied');
+    const strict = remediated({ exemptBucketServiceRoles: false });
+    expect(await strict.call(strict.role, 's3:PutBucketPublicAccessBlock')).toBe('ExplicitlyDenied');
   });
 });
