@@ -117,6 +117,8 @@ interface ResolvedDestination {
   readonly key: kms.IKey;
   readonly account: string | undefined;
   readonly crossAccount: boolean;
+  /** The destination's region: S3 there calls KMS for the replicas (`kms:ViaService`). */
+  readonly region: string;
   readonly priority: number;
   readonly ruleId: string;
 }
@@ -211,7 +213,7 @@ export class ReplicationManager {
     const n = this.destinations.length;
     const dest = options.destination;
     const crossAccount = resolved.crossAccount;
-    const region = dest.env.region;
+    const region = resolved.region;
     const destArn = this.arnOf(dest);
     this.acknowledgeObjectWildcard(`${destArn}/*`);
 
@@ -396,6 +398,19 @@ export class ReplicationManager {
       ? !(known(options.destinationAccount) && known(sourceAccount) && options.destinationAccount === sourceAccount)
       : known(account) && known(sourceAccount) && account !== sourceAccount;
 
+    // S3 encrypts the replicas in the destination's region, with a key of that region
+    // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-config-for-kms-objects.html). An imported
+    // bucket (fromBucketName, fromBucketArn) carries the importing stack's region unless given another one, so
+    // the key's region is the one to trust; a bucket of this app, or an import given its region, must agree with it.
+    const keyRegion = !Token.isUnresolved(keyArn) ? Arn.split(keyArn, ArnFormat.SLASH_RESOURCE_NAME).region : undefined;
+    const bucketRegion = dest.env.region;
+    const regionKnown = known(bucketRegion) && (cfn instanceof s3.CfnBucket || bucketRegion !== Stack.of(source).region);
+    if (known(keyRegion) && regionKnown && keyRegion !== bucketRegion) {
+      fail('destinationKey', keyArn, `is in region ${keyRegion}, but the destination ${dest.node.path} is in ${bucketRegion}: S3 encrypts replicas `
+        + 'with a KMS key of the destination bucket\'s region', `Pass the destination's key in ${bucketRegion}.`);
+    }
+    const region = known(keyRegion) ? keyRegion : bucketRegion;
+
     const priority = options.priority ?? this.destinations.length + 1;
     if (!Token.isUnresolved(priority) && (!Number.isInteger(priority) || priority < 0)) {
       fail('priority', priority, 'must be a whole number, 0 or more', 'Use 1, 2, ...');
@@ -407,7 +422,7 @@ export class ReplicationManager {
     if (this.destinations.some(d => d.ruleId === ruleId)) {
       fail('ruleId', ruleId, 'is already the id of another replication rule of this bucket', 'Give each destination its own ruleId.');
     }
-    return { options, key: key!, account, crossAccount, priority, ruleId };
+    return { options, key: key!, account, crossAccount, region, priority, ruleId };
   }
 
   private renderRule(d: ResolvedDestination): s3.CfnBucket.ReplicationRuleProperty {

@@ -20,7 +20,10 @@ export interface ReplicationDestinationOptions {
 
   /**
    * The customer-managed KMS key that encrypts the replicas, in the destination's region.
-   * Must be a key (not an alias, and never an AWS managed key such as `aws/s3`).
+   * Must be a key (not an alias, and never an AWS managed key such as `aws/s3`). The region of a
+   * literal key ARN is the destination's region for the replication role's `kms:ViaService`
+   * condition (an imported bucket does not say its region); a destination whose region is known
+   * and differs is an error.
    *
    * @default - the destination bucket's own key (`destination.encryptionKey`); an error if it has none
    */

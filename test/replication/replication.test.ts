@@ -158,6 +158,29 @@ describe('SecureBucket replication', () => {
     expect(statements.find((s: any) => s.Sid === 'EncryptReplicas1').Resource).toEqual(OTHER_KEY_ARN);
   });
 
+  test('an imported destination in another region: the role may encrypt replicas through S3 of the key\'s region, where the destination is', () => {
+    const stack = newStack(); // us-east-1
+    const replica = s3.Bucket.fromBucketArn(stack, 'Replica', 'arn:aws:s3:::dr-replica');
+    const key = kms.Key.fromKeyArn(stack, 'ReplicaKey', OTHER_KEY_ARN); // eu-west-1
+    new SecureBucket(stack, 'Data', { replication: { destination: replica, destinationKey: key, destinationAccount: '222222222222' } });
+    const statements = rolePolicy(stack).Statement;
+    expect(statements.find((s: any) => s.Sid === 'EncryptReplicas1').Condition.StringLike['kms:ViaService'])
+      .toBe('s3.eu-west-1.amazonaws.com');
+    // The source's key is still used by S3 of the source's region.
+    expect(statements.find((s: any) => s.Sid === 'DecryptSource').Condition.StringLike['kms:ViaService'])
+      .toBe('s3.us-east-1.amazonaws.com');
+  });
+
+  test.each([
+    ['a SecureBucket of this app', (stack: Stack) => new SecureBucket(new Stack(stack.node.root as App, 'Dr', { env: { account: '111111111111', region: 'eu-central-1' } }), 'Replica')],
+    ['an import given its region', (stack: Stack) => s3.Bucket.fromBucketAttributes(stack, 'Replica', { bucketName: 'dr-replica', region: 'eu-central-1' })],
+  ])('fails when the destination key is in another region than %s', (_name, destination) => {
+    const stack = newStack();
+    const key = kms.Key.fromKeyArn(stack, 'ReplicaKey', SAME_ACCOUNT_KEY_ARN); // eu-west-1
+    expect(() => new SecureBucket(stack, 'Data', { replication: { destination: destination(stack), destinationKey: key } }))
+      .toThrow(/'replication.destinationKey' is in region eu-west-1, but the destination .*Replica is in eu-central-1: S3 encrypts replicas with a KMS key of the destination bucket's region \(got "arn:aws:kms:eu-west-1:.*"\)\. Pass the destination's key in eu-central-1\./);
+  });
+
   test('the destination SecureBucket allows the role, denies other replicators and its key lets the role encrypt', () => {
     const stack = newStack();
     const replica = new SecureBucket(stack, 'Replica');
@@ -348,7 +371,8 @@ describe('SecureBucket replication across stacks', () => {
     const stack = new Stack(app, 'Stack', { env: ENV });
     const source = new SecureBucket(stack, 'Data', {
       replicationRoleName: 'data-replication',
-      replication: { destination: replica, destinationKey: kms.Key.fromKeyArn(stack, 'K', SAME_ACCOUNT_KEY_ARN) },
+      // The replica's stack is in us-east-1, so is its key.
+      replication: { destination: replica, destinationKey: kms.Key.fromKeyArn(stack, 'K', SAME_ACCOUNT_KEY_ARN.replace('eu-west-1', 'us-east-1')) },
     });
     expect(Annotations.fromStack(stack).findWarning('/Stack/Data', Match.stringLikeRegexp('replicationDestinationStatements'))).toEqual([]);
     const drTemplate = Template.fromStack(drStack).toJSON();
