@@ -1,4 +1,4 @@
-import { Aws, CfnCondition, CfnParameter, Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Aws, CfnCondition, CfnDeletionPolicy, CfnParameter, Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -509,6 +509,43 @@ describe('bucket policy rules', () => {
     expect(verdictOf(objectsOnly(newStack()), 'SB-S3-7')).toMatchObject({ status: 'fail', detail: 'the TLS Deny does not cover the bucket ARN' });
     const prefix = l1Policy(b => [tlsDeny(b, { Resource: [b.attrArn, `${b.attrArn}/logs/*`] }), minTlsDeny(b)], true);
     expect(verdictOf(prefix(newStack()), 'SB-S3-7')).toMatchObject({ status: 'fail', detail: 'the TLS Deny does not cover the objects (bucket/*)' });
+  });
+
+  test('SB-S3-7 and SB-S3-8 fail a TLS Deny narrowed by another condition (conditions are ANDed: the Deny applies to fewer requests)', () => {
+    const onlyForOneAccount = { StringEquals: { 'aws:PrincipalAccount': '999999999999' } };
+    const tls = l1Policy(b => [tlsDeny(b, { Condition: { Bool: { 'aws:SecureTransport': 'false' }, ...onlyForOneAccount } }), minTlsDeny(b)], true);
+    expect(verdictOf(tls(newStack()), 'SB-S3-7')).toMatchObject({
+      status: 'fail',
+      detail: 'the Deny when aws:SecureTransport is false has other conditions as well, so it does not refuse every request without TLS',
+    });
+    const viaEndpoint = l1Policy(b => [tlsDeny(b), minTlsDeny(b, 1.2, { Condition: { NumericLessThan: { 's3:TlsVersion': 1.2 }, StringEquals: { 'aws:SourceVpce': 'vpce-1a2b3c4d' } } })], true);
+    expect(verdictOf(viaEndpoint(newStack()), 'SB-S3-8')).toMatchObject({
+      status: 'fail',
+      detail: 'the Deny with NumericLessThan s3:TlsVersion has other conditions as well, so it does not refuse every request with an older TLS version',
+    });
+    // A second key under the same operator narrows it too.
+    const sameOperator = l1Policy(b => [tlsDeny(b, { Condition: { Bool: { 'aws:SecureTransport': 'false', 'aws:MultiFactorAuthPresent': 'false' } } }), minTlsDeny(b)], true);
+    expect(verdictOf(sameOperator(newStack()), 'SB-S3-7')).toMatchObject({ status: 'fail' });
+    // Beside a narrowed Deny, a plain one still passes.
+    const both = l1Policy(b => [tlsDeny(b, { Condition: { Bool: { 'aws:SecureTransport': 'false' }, ...onlyForOneAccount } }), tlsDeny(b), minTlsDeny(b)], true);
+    expect(verdictOf(both(newStack()), 'SB-S3-7')).toMatchObject({ status: 'pass' });
+  });
+
+  test('SB-KMS-2 fails a key with DeletionPolicy Snapshot next to a retained bucket: CloudFormation snapshots no KMS key', () => {
+    const snapshot = l1Bucket((_b, _s, _p, key) => { key.cfnOptions.deletionPolicy = CfnDeletionPolicy.SNAPSHOT; });
+    expect(verdictOf(snapshot(newStack()), 'SB-KMS-2')).toMatchObject({ status: 'fail' });
+    const updateSnapshot = l1Bucket((_b, _s, _p, key) => { key.cfnOptions.updateReplacePolicy = CfnDeletionPolicy.SNAPSHOT; });
+    expect(verdictOf(updateSnapshot(newStack()), 'SB-KMS-2')).toMatchObject({ status: 'fail' });
+  });
+
+  test('SB-S3-7 and SB-S3-8 read condition keys ignoring case, as IAM does', () => {
+    const build = l1Policy(b => [
+      tlsDeny(b, { Condition: { Bool: { 'aws:securetransport': 'false' } } }),
+      minTlsDeny(b, 1.2, { Condition: { NumericLessThan: { 'S3:TLSVersion': 1.2 } } }),
+    ], true);
+    const bucket = build(newStack());
+    expect(verdictOf(bucket, 'SB-S3-7')).toMatchObject({ status: 'pass' });
+    expect(verdictOf(bucket, 'SB-S3-8')).toMatchObject({ status: 'pass' });
   });
 
   test('SB-S3-7 and SB-S3-8 accept Resource "*" and literal ARNs of a named bucket, in any partition', () => {

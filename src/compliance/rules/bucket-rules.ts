@@ -55,6 +55,29 @@ function denyAllStatements(ctx: BucketContext): { statements: any[]; unknown: bo
 
 const LOG_DELIVERY_SERVICE = 'logging.s3.amazonaws.com';
 
+/** A statement with other conditions besides the one a rule looks for (`soleCondition`). */
+const NARROWED: unique symbol = Symbol('other conditions too');
+
+/**
+ * The value of the condition key `key` under one of `operators` when it is the statement's only
+ * condition: `NARROWED` when the statement has other conditions as well (IAM ANDs them, so the
+ * statement applies to fewer requests), `UNKNOWN` when a part of the condition is an intrinsic,
+ * undefined when the key is not there. Keys are compared ignoring case, as IAM does.
+ */
+function soleCondition(condition: unknown, operators: string[], key: string): unknown {
+  if (condition === undefined) { return undefined; }
+  if (isIntrinsic(condition)) { return UNKNOWN; }
+  let found: unknown;
+  let others = false;
+  for (const [operator, block] of Object.entries(condition as object)) {
+    if (isIntrinsic(block)) { return UNKNOWN; }
+    for (const [k, v] of Object.entries(block ?? {})) {
+      if (operators.includes(operator) && k.toLowerCase() === key.toLowerCase()) { found = v; } else { others = true; }
+    }
+  }
+  return found === undefined ? undefined : others ? NARROWED : found;
+}
+
 export const BUCKET_RULES: BucketRule[] = [
   {
     id: 'SB-S3-1',
@@ -190,26 +213,28 @@ export const BUCKET_RULES: BucketRule[] = [
     target: 'bucket',
     appliesTo: 'any',
     cause: 'The bucket policy does not deny requests without TLS on both the bucket and its objects.',
-    explanation: 'A Deny of s3:* to everyone on the bucket ARN and bucket/* when aws:SecureTransport is false keeps data and credentials off plain HTTP.',
+    explanation: 'A Deny of s3:* to everyone on the bucket ARN and bucket/* when aws:SecureTransport is false keeps data and credentials off plain HTTP. '
+      + 'That must be the Deny\'s only condition: IAM ANDs conditions, so another one would leave some requests without TLS allowed.',
     controls: ['Security Hub S3.5', 'CIS AWS Foundations v3.0.0 2.1.1, v1.4.0 2.1.2', 'Control Tower CT.S3.PR.8', 'cdk-nag AwsSolutions-S10',
       'cdk-nag NIST.800.53.R5-S3BucketSSLRequestsOnly'],
     check: ctx => {
       const all = denyAllStatements(ctx);
       let unknown = all.unknown;
+      let narrowed = false;
       const denies = all.statements.filter(s => {
-        const condition = s.Condition;
-        if (isIntrinsic(condition)) { unknown = true; return false; }
-        return ['Bool', 'BoolIfExists'].some(op => {
-          const value = dig(condition, op, 'aws:SecureTransport');
-          if (isUnknown(value)) { unknown = true; return false; }
-          return value !== undefined && String(asList(value)[0]).toLowerCase() === 'false';
-        });
+        const value = soleCondition(s.Condition, ['Bool', 'BoolIfExists'], 'aws:SecureTransport');
+        if (value === NARROWED) { narrowed = true; return false; }
+        if (isUnknown(value)) { unknown = true; return false; }
+        return value !== undefined && String(asList(value)[0]).toLowerCase() === 'false';
       });
       const bucket = denies.map(s => covers(s.Resource, ctx, 'bucket'));
       const objects = denies.map(s => covers(s.Resource, ctx, 'objects'));
       if (bucket.includes(true) && objects.includes(true)) { return PASS; }
       if (unknown || bucket.includes('unknown') || objects.includes('unknown')) {
         return cannotVerify('part of the bucket policy (a statement, condition or resource) is not known at synth');
+      }
+      if (denies.length === 0 && narrowed) {
+        return fail('the Deny when aws:SecureTransport is false has other conditions as well, so it does not refuse every request without TLS');
       }
       if (denies.length === 0) { return fail('no Deny of s3:* to everyone when aws:SecureTransport is false'); }
       return fail(`the TLS Deny does not cover ${bucket.includes(true) ? 'the objects (bucket/*)' : objects.includes(true) ? 'the bucket ARN' : 'the bucket or its objects'}`);
@@ -221,15 +246,17 @@ export const BUCKET_RULES: BucketRule[] = [
     appliesTo: 'any',
     cause: 'The bucket policy does not deny TLS versions below 1.2.',
     explanation: 'A Deny of s3:* to everyone when NumericLessThan s3:TlsVersion 1.2 (or 1.3), on the bucket and its objects, refuses outdated TLS. '
-      + 'AWS endpoints require TLS 1.2 since 2024; the Deny keeps that guarantee in the bucket itself.',
+      + 'AWS endpoints require TLS 1.2 since 2024; the Deny keeps that guarantee in the bucket itself. The TLS version must be the Deny\'s only condition.',
     controls: ['Amazon S3 condition key s3:TlsVersion (no Security Hub control)'],
     check: ctx => {
       const all = denyAllStatements(ctx);
       let unknown = all.unknown;
       let bucketBest: number | undefined;
       let objectsBest: number | undefined;
+      let narrowed = false;
       for (const s of all.statements) {
-        const value = dig(s.Condition, 'NumericLessThan', 's3:TlsVersion');
+        const value = soleCondition(s.Condition, ['NumericLessThan'], 's3:TlsVersion');
+        if (value === NARROWED) { narrowed = true; continue; }
         if (value === undefined) { continue; }
         const versions = isUnknown(value) ? [NaN] : asList<unknown>(value).map(v => (isIntrinsic(v) ? NaN : Number(v)));
         if (versions.some(Number.isNaN)) { unknown = true; continue; }
@@ -243,6 +270,9 @@ export const BUCKET_RULES: BucketRule[] = [
       if (floor !== undefined && floor >= 1.2) { return PASS; }
       if (unknown) { return cannotVerify('the minimum TLS version or the statements that set it are not known at synth'); }
       if (floor !== undefined) { return fail(`the minimum TLS version is ${floor}`); }
+      if (bucketBest === undefined && objectsBest === undefined && narrowed) {
+        return fail('the Deny with NumericLessThan s3:TlsVersion has other conditions as well, so it does not refuse every request with an older TLS version');
+      }
       if (bucketBest === undefined && objectsBest === undefined) { return fail('no Deny of s3:* to everyone with NumericLessThan s3:TlsVersion'); }
       return fail(`the TLS version Deny does not cover ${bucketBest === undefined ? 'the bucket ARN' : 'the objects (bucket/*)'}`);
     },

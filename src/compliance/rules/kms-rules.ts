@@ -7,10 +7,15 @@ function bucketKeyId(properties: unknown): unknown {
   return sse === UNKNOWN ? UNKNOWN : (sse as any)?.KMSMasterKeyID;
 }
 
-/** Whether a deletion or update-replace policy keeps the resource; undefined when it is not known at synth. */
-function durable(policy: unknown, deletion: boolean): boolean | undefined {
+/**
+ * Whether a deletion or update-replace policy keeps the resource; undefined when it is not known at
+ * synth. `Snapshot` keeps nothing of a KMS key or an S3 bucket: CloudFormation snapshots only a few
+ * resource types, neither of these (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html).
+ * It is counted as keeping the bucket (`snapshotKeeps`), which judges the key more strictly, never less.
+ */
+function durable(policy: unknown, deletion: boolean, snapshotKeeps: boolean): boolean | undefined {
   if (typeof policy === 'object' && policy !== null) { return undefined; }
-  return policy === 'Retain' || policy === 'Snapshot' || (deletion && policy === 'RetainExceptOnCreate');
+  return policy === 'Retain' || (snapshotKeeps && policy === 'Snapshot') || (deletion && policy === 'RetainExceptOnCreate');
 }
 
 export const KMS_RULES: BucketRule[] = [
@@ -51,8 +56,8 @@ export const KMS_RULES: BucketRule[] = [
       const problems: string[] = [];
       let unknown = false;
       for (const [attribute, prop, deletion] of [['DeletionPolicy', 'deletionPolicy', true], ['UpdateReplacePolicy', 'updateReplacePolicy', false]] as const) {
-        const bucket = durable(ctx.bucket[prop], deletion);
-        const key = durable(ctx.key[prop], deletion);
+        const bucket = durable(ctx.bucket[prop], deletion, true);
+        const key = durable(ctx.key[prop], deletion, false);
         if (bucket === undefined || key === undefined) {
           unknown ||= bucket !== false && key !== true;
           continue;
