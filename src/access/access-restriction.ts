@@ -26,7 +26,9 @@ export interface AccessRestrictionOptions {
    * through which AWS Config's recorder and IAM Access Analyzer read the bucket's configuration and
    * policy (`role/aws-service-role/config.amazonaws.com/*` and
    * `role/aws-service-role/access-analyzer.amazonaws.com/*` of the bucket's account). Only an AWS
-   * service can create or assume a service-linked role; these two never read objects.
+   * service can create or assume a service-linked role; these two never read objects. (The roles
+   * are exempted by the restrictions that deny reads: not by `AdminOnlyChanges`, which denies
+   * changes only.)
    *
    * @default true
    */

@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Names, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Lazy, Names, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -50,10 +50,15 @@ export function createAlertDeadLetterQueue(scope: Construct, key: kms.IKey): sqs
   return queue;
 }
 
-/** Lets EventBridge send to the dead-letter queue for these rules only. */
-export function allowRulesToDeadLetter(queue: sqs.IQueue, rules: events.IRule[]): void {
+/** The ARNs of the rules, read when rendered (the monitor adds rules with buckets). */
+export function ruleArns(rules: () => events.IRule[]): string[] {
+  return Lazy.list({ produce: () => rules().map(r => r.ruleArn) });
+}
+
+/** Lets EventBridge send to the dead-letter queue for these rules only (read when the policy is rendered). */
+export function allowRulesToDeadLetter(queue: sqs.IQueue, rules: () => events.IRule[]): void {
   queue.addToResourcePolicy(allowServiceFromSources(EVENTS_SERVICE, 'AllowTheMonitorRulesToDeadLetter', 'sqs:SendMessage', queue.queueArn,
-    rules.map(r => r.ruleArn)));
+    ruleArns(rules)));
 }
 
 /** The CloudWatch service principal (alarm actions). */

@@ -1,9 +1,9 @@
-import { Lazy } from 'aws-cdk-lib';
+import { Lazy, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ALERT_RETRY_POLICY } from './alert-dlq';
+import { ALERT_RETRY_POLICY, ruleArns } from './alert-dlq';
 import { ACCOUNT_LEVEL_EVENT_NAMES, BUCKET_LEVEL_EVENT_NAMES, OBJECT_LEVEL_EVENT_NAMES } from './s3-api-calls';
 import { allowServiceFromSources, EVENTS_SERVICE } from '../private/statements';
 
@@ -25,6 +25,20 @@ export function bucketChangePattern(bucketNames: string[] | undefined): Record<s
       ...(bucketNames ? { requestParameters: { bucketName: bucketNames } } : {}),
     },
   };
+}
+
+/**
+ * EventBridge's default quota on the size of an event pattern, in characters (adjustable):
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html
+ */
+export const EVENT_PATTERN_LIMIT = 2048;
+
+/** The longest bucket name S3 allows, the length a name not known at synth is counted at. */
+const MAX_BUCKET_NAME = 63;
+
+/** The size of the bucket rule's pattern for these bucket names, a name not known at synth counted at its maximum length. */
+export function bucketChangePatternChars(bucketNames: string[]): number {
+  return JSON.stringify(bucketChangePattern(bucketNames.map(n => (Token.isUnresolved(n) ? 'x'.repeat(MAX_BUCKET_NAME) : n)))).length;
 }
 
 /** The event pattern of the account-level public access block rule. */
@@ -75,8 +89,8 @@ export function createAlertRule(
   return rule;
 }
 
-/** Lets EventBridge publish to the topic for these rules only. */
-export function allowRulesToPublish(topic: sns.ITopic, rules: events.IRule[]): void {
+/** Lets EventBridge publish to the topic for these rules only (read when the policy is rendered: rules are added with buckets). */
+export function allowRulesToPublish(topic: sns.ITopic, rules: () => events.IRule[]): void {
   topic.addToResourcePolicy(allowServiceFromSources(EVENTS_SERVICE, 'AllowTheMonitorRulesToPublish', 'sns:Publish', topic.topicArn,
-    rules.map(r => r.ruleArn)));
+    ruleArns(rules)));
 }

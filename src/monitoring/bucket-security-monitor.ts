@@ -10,7 +10,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { alarmOnUndeliveredAlerts, allowRulesToDeadLetter, createAlertDeadLetterQueue } from './alert-dlq';
-import { accountChangePattern, allowRulesToPublish, bucketChangePattern, createAlertRule } from './alert-rules';
+import { accountChangePattern, allowRulesToPublish, bucketChangePattern, bucketChangePatternChars, createAlertRule, EVENT_PATTERN_LIMIT } from './alert-rules';
 import { checkEmails, createAlertTopic } from './alert-topic';
 import { IBucketMonitor } from './bucket-monitor';
 import { DetectiveControls } from './detective-controls';
@@ -26,14 +26,16 @@ import { invalidProp } from '../private/errors';
 export interface BucketSecurityMonitorProps {
   /**
    * The buckets to monitor: their changes raise alerts and their object-level API calls are
-   * logged as CloudTrail data events (see `dataEvents`). More can be added with `addBucket`.
+   * logged as CloudTrail data events (see `dataEvents`). More can be added with `addBucket`. They
+   * must be in the monitor's account and region (an error when known to be elsewhere).
    *
    * @default - none; give buckets here or with `addBucket`, or set `allBuckets`
    */
   readonly buckets?: s3.IBucket[];
 
   /**
-   * Alert on changes to every bucket of the account, not only the monitored ones. Data events are
+   * Alert on changes to every bucket of the account in the monitor's region (EventBridge rules
+   * see the events of their own region only), not only the monitored ones. Data events are
    * still logged for the monitored buckets only (they are billed per event).
    *
    * @default false
@@ -152,8 +154,14 @@ export class BucketSecurityMonitor extends Construct implements IBucketMonitor {
   /** The CloudWatch alarm, notifying the topic, raised as soon as an alert lands in the dead-letter queue. */
   public readonly undeliveredAlertsAlarm: cloudwatch.IAlarm;
 
-  /** The EventBridge rules that publish to the topic. */
-  public readonly rules: events.IRule[];
+  /**
+   * The EventBridge rules that publish to the topic: the bucket rule (one more for every 20 or so
+   * monitored buckets, so that each pattern stays within EventBridge's 2,048 characters) and the
+   * account-level public access block rule.
+   */
+  public get rules(): events.IRule[] {
+    return [...this.bucketRules, this.accountRule];
+  }
 
   /** The ARN of the trail that feeds the rules. */
   public readonly trailArn: string;
@@ -174,6 +182,10 @@ export class BucketSecurityMonitor extends Construct implements IBucketMonitor {
   public readonly macieSession?: CfnResource;
 
   private readonly monitored: s3.IBucket[] = [];
+  /** The bucket rules, and the monitored buckets each one names (`allBuckets`: one rule naming none). */
+  private readonly bucketRules: events.Rule[] = [];
+  private readonly bucketsOfRule: s3.IBucket[][] = [];
+  private readonly accountRule: events.Rule;
   private readonly detective?: DetectiveControls;
   private readonly macie?: MacieClassification;
   private readonly trailBucketName?: string;
@@ -206,15 +218,11 @@ export class BucketSecurityMonitor extends Construct implements IBucketMonitor {
     this.topic = alerts.topic;
     this.topicKey = alerts.key;
     this.deadLetterQueue = createAlertDeadLetterQueue(this, alerts.key);
-    this.rules = [
-      createAlertRule(this, 'BucketChanges',
-        'S3 bucket created, deleted, or its policy, ACL, public access block, encryption, versioning, lifecycle, logging, ownership or replication changed',
-        () => bucketChangePattern(this.allBuckets ? undefined : this.monitored.map(b => b.bucketName)), this.topic, this.deadLetterQueue),
-      createAlertRule(this, 'AccountPublicAccessBlockChanges',
-        'S3 account-level public access block put or deleted', () => accountChangePattern(), this.topic, this.deadLetterQueue),
-    ];
-    allowRulesToPublish(this.topic, this.rules);
-    allowRulesToDeadLetter(this.deadLetterQueue, this.rules);
+    this.addBucketRule();
+    this.accountRule = createAlertRule(this, 'AccountPublicAccessBlockChanges',
+      'S3 account-level public access block put or deleted', () => accountChangePattern(), this.topic, this.deadLetterQueue);
+    allowRulesToPublish(this.topic, () => this.rules);
+    allowRulesToDeadLetter(this.deadLetterQueue, () => this.rules);
     this.undeliveredAlertsAlarm = alarmOnUndeliveredAlerts(this, this.deadLetterQueue, alerts);
 
     const remediation = props.remediation ?? RemediationMode.NONE;
@@ -273,9 +281,53 @@ export class BucketSecurityMonitor extends Construct implements IBucketMonitor {
         'holds the trail\'s own bucket: logging its data events would log every log file delivery, which is logged again, without end',
         'Leave the trail bucket out, or set dataEvents: ReadWriteType.NONE.');
     }
+    this.checkEnvironment(bucket);
     this.monitored.push(bucket);
+    if (!this.allBuckets) {
+      const names = (buckets: s3.IBucket[]) => buckets.map(b => b.bucketName);
+      const last = this.bucketsOfRule[this.bucketsOfRule.length - 1];
+      if (last.length > 0 && bucketChangePatternChars(names([...last, bucket])) > EVENT_PATTERN_LIMIT) {
+        this.addBucketRule();
+      }
+      this.bucketsOfRule[this.bucketsOfRule.length - 1].push(bucket);
+    }
     this.detective?.addBucket(bucket);
     this.macie?.addMonitoredBucket(bucket);
+  }
+
+  /**
+   * A bucket rule: the first is `BucketChanges`, the next ones `BucketChanges2`, ... Each names the
+   * buckets added while it had room, rendered at synth.
+   */
+  private addBucketRule(): void {
+    const n = this.bucketRules.length + 1;
+    const buckets: s3.IBucket[] = [];
+    this.bucketsOfRule.push(buckets);
+    this.bucketRules.push(createAlertRule(this, n === 1 ? 'BucketChanges' : `BucketChanges${n}`,
+      'S3 bucket created, deleted, or its policy, ACL, public access block, encryption, versioning, lifecycle, logging, ownership or replication changed'
+      + (n === 1 ? '' : ` (buckets, part ${n})`),
+      () => bucketChangePattern(this.allBuckets ? undefined : buckets.map(b => b.bucketName)), this.topic, this.deadLetterQueue));
+  }
+
+  /**
+   * An EventBridge rule sees the events of its own region and account only
+   * (https://repost.aws/knowledge-center/use-eventbridge-rule-across-regions): a bucket known to be
+   * elsewhere would raise no alert.
+   */
+  private checkEnvironment(bucket: s3.IBucket): void {
+    const here = Stack.of(this);
+    const known = (v: string) => !Token.isUnresolved(v);
+    const { account, region } = bucket.env;
+    if (known(region) && known(here.region) && region !== here.region) {
+      invalidProp(this, 'buckets', bucket.node.path, `holds a bucket of region ${region}, but the monitor is in ${here.region}: `
+        + 'EventBridge rules see only the events of their own region, so its changes would raise no alert',
+      `Create a BucketSecurityMonitor in ${region} for it.`);
+    }
+    if (known(account) && known(here.account) && account !== here.account) {
+      invalidProp(this, 'buckets', bucket.node.path, `holds a bucket of account ${account}, but the monitor is in account ${here.account}: `
+        + 'the events of another account\'s buckets reach that account\'s event bus, not this one, so its changes would raise no alert',
+      'Create a BucketSecurityMonitor in that account for it.');
+    }
   }
 
   private isTrailBucket(bucket: s3.IBucket): boolean {

@@ -252,6 +252,37 @@ describe('BucketSecurityMonitor', () => {
       expect(monitor.buckets).toHaveLength(1);
     });
 
+    test('many buckets: one more bucket rule whenever a pattern would pass EventBridge\'s 2,048 characters; every bucket in exactly one; every rule may publish', () => {
+      const { stack } = monitorStack();
+      // 40 SecureBuckets (names not known at synth: counted at 63 characters) and 10 literal 63-character names.
+      const buckets: s3.IBucket[] = [
+        ...Array.from({ length: 40 }, (_, i) => new SecureBucket(stack, `Data${i}`)),
+        ...Array.from({ length: 10 }, (_, i) => s3.Bucket.fromBucketName(stack, `Imported${i}`, `${String(i).padStart(2, '0')}-${'a'.repeat(60)}`)),
+      ];
+      const monitor = new BucketSecurityMonitor(stack, 'Monitor', { buckets });
+      const template = Template.fromStack(stack).toJSON();
+      const rules = Object.entries<any>(template.Resources).filter(([, r]) => r.Type === 'AWS::Events::Rule' && r.Properties.EventPattern.detail.requestParameters);
+      expect(rules.length).toBeGreaterThan(1);
+      expect(monitor.rules).toHaveLength(rules.length + 1);
+      const named: string[] = [];
+      for (const [, rule] of rules) {
+        const pattern = rule.Properties.EventPattern;
+        // A reference deploys as a name of at most 63 characters.
+        const size = JSON.stringify(pattern, (_k, v) => (v && typeof v === 'object' && 'Ref' in v ? 'x'.repeat(63) : v)).length;
+        expect(size).toBeLessThanOrEqual(2048);
+        named.push(...pattern.detail.requestParameters.bucketName.map((n: any) => (typeof n === 'string' ? n : n.Ref)));
+      }
+      const expected = buckets.map(b => { const n = stack.resolve(b.bucketName); return typeof n === 'string' ? n : n.Ref; });
+      expect([...named].sort()).toEqual([...expected].sort());
+      // The topic and the dead-letter queue accept every rule, the new ones included.
+      const ruleIds = Object.keys(template.Resources).filter(id => template.Resources[id].Type === 'AWS::Events::Rule').sort();
+      for (const type of ['AWS::SNS::TopicPolicy', 'AWS::SQS::QueuePolicy']) {
+        const policy = Object.values<any>(template.Resources).find(r => r.Type === type);
+        const statement = policy.Properties.PolicyDocument.Statement.find((st: any) => st.Principal?.Service === 'events.amazonaws.com');
+        expect(statement.Condition.ArnEquals['aws:SourceArn'].map((a: any) => a['Fn::GetAtt'][0]).sort()).toEqual(ruleIds);
+      }
+    });
+
     test('a token email passes', () => {
       const { stack } = monitorStack();
       const email = new CfnParameter(stack, 'Email').valueAsString;
@@ -264,6 +295,19 @@ describe('BucketSecurityMonitor', () => {
       const { stack } = monitorStack();
       expect(() => new BucketSecurityMonitor(stack, 'Monitor', { allBuckets: true, alertEmails: ['security.example.com'] }))
         .toThrow(/\[Stack\/Monitor\] 'alertEmails\[0\]' is not an email address \(got "security.example.com"\)/);
+    });
+
+    test.each([
+      ['region', { bucketName: 'eu-bucket', region: 'eu-west-1' },
+        /'buckets' holds a bucket of region eu-west-1, but the monitor is in us-east-1: EventBridge rules see only the events of their own region.*Create a BucketSecurityMonitor in eu-west-1 for it\./],
+      ['account', { bucketName: 'their-bucket', account: '222222222222' },
+        /'buckets' holds a bucket of account 222222222222, but the monitor is in account 111111111111.*Create a BucketSecurityMonitor in that account for it\./],
+    ])('fails on a bucket of another %s: its events never reach this monitor\'s rules', (_what, attributes, message) => {
+      const { stack } = monitorStack();
+      const elsewhere = s3.Bucket.fromBucketAttributes(stack, 'Elsewhere', attributes);
+      expect(() => new BucketSecurityMonitor(stack, 'Monitor', { buckets: [elsewhere] })).toThrow(message);
+      // The same name without an environment of its own is this account's and region's.
+      expect(() => new BucketSecurityMonitor(stack, 'Monitor2', { buckets: [s3.Bucket.fromBucketName(stack, 'Here', attributes.bucketName)] })).not.toThrow();
     });
 
     test('fails on a duplicate email', () => {
