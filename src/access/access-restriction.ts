@@ -14,7 +14,9 @@ export interface AccessRestrictionOptions {
   /**
    * Break-glass principals that the restriction never applies to: full IAM ARNs (wildcards
    * allowed, e.g. `arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/*AdministratorAccess*`),
-   * or role names, which are pinned to the bucket's account.
+   * or role names, which are pinned to the bucket's account as `role/NAME`, without a path (give a
+   * role with a path by its ARN). A role is named by its role ARN, never by a session (`sts`
+   * `assumed-role`) ARN; a value that is a token must be a full ARN (`role.roleArn`).
    *
    * @default - none
    */

@@ -1,5 +1,5 @@
 import { AccessRestriction, AccessRestrictionOptions } from './access-restriction';
-import { exemptionsOf, PRINCIPAL_ARN_OR_ROLE_NAME, PRINCIPAL_HELP } from '../private/exemptions';
+import { exemptionsOf, PRINCIPAL_HELP, principalProblem } from '../private/exemptions';
 import { RestrictionSpec } from '../private/restrictions';
 import { checkStringList } from '../private/validate';
 
@@ -31,7 +31,9 @@ export interface AdminOnlyChangesProps extends AccessRestrictionOptions {
    * The principals that may change the bucket's configuration: full IAM ARNs, wildcards allowed
    * (e.g. the roles of an IAM Identity Center permission set:
    * `arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_Admin_*`), or
-   * role names of the bucket's account.
+   * role names of the bucket's account (a name is pinned as `role/NAME`, without a path: give a role
+   * with a path by its ARN). A role is named by its role ARN, never by a session (`sts`
+   * `assumed-role`) ARN; a value that is a token must be a full ARN (`role.roleArn`).
    */
   readonly administratorArns: string[];
 }
@@ -57,7 +59,7 @@ export class AdminOnlyChanges extends AccessRestriction {
     super();
     const owner = 'AdminOnlyChanges';
     checkStringList(owner, 'administratorArns', props.administratorArns, {
-      allowEmpty: false, pattern: PRINCIPAL_ARN_OR_ROLE_NAME, patternHelp: PRINCIPAL_HELP,
+      allowEmpty: false, check: principalProblem, patternHelp: PRINCIPAL_HELP,
     });
     this.spec = {
       kind: owner,

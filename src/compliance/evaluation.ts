@@ -4,7 +4,7 @@ import { IDENTITY_POLICY_TYPES, RenderedCallback, StackIndex } from './context';
 import { BucketContext, ResourceView, Rule, Verdict } from './model';
 import { BUCKET_SCOPED_RULES, IDENTITY_RULES, ruleById } from './rules';
 import { invalidProp } from '../private/errors';
-import { PRINCIPAL_ARN_OR_ROLE_NAME, PRINCIPAL_HELP } from '../private/exemptions';
+import { PRINCIPAL_HELP, principalProblem } from '../private/exemptions';
 
 /** Options shared by every evaluation. */
 export interface EvaluationOptions {
@@ -40,8 +40,10 @@ export function evaluationOptions(owner: string, props: EvaluationOptionsInput):
     });
   }
   (props.administratorArns ?? []).forEach((a, i) => {
-    if (!PRINCIPAL_ARN_OR_ROLE_NAME.test(a)) {
-      invalidProp(owner, `administratorArns[${i}]`, a, 'is neither an IAM principal ARN nor a role name', PRINCIPAL_HELP);
+    // '*': every principal administers (the allow-list judges nothing).
+    const problem = principalProblem(a, true);
+    if (problem) {
+      invalidProp(owner, `administratorArns[${i}]`, a, `is malformed: ${problem}`, PRINCIPAL_HELP);
     }
   });
   (props.trustedAccounts ?? []).forEach((a, i) => {

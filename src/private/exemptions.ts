@@ -4,7 +4,7 @@ import type { AccessRestrictionOptions } from '../access/access-restriction';
 
 /** Resolves the exemption switches of one restriction. */
 export function exemptionsOf(options: AccessRestrictionOptions, kind: string): Exemptions {
-  checkStringList(kind, 'exemptPrincipalArns', options.exemptPrincipalArns, { allowEmpty: false, pattern: PRINCIPAL_ARN_OR_ROLE_NAME, patternHelp: PRINCIPAL_HELP });
+  checkStringList(kind, 'exemptPrincipalArns', options.exemptPrincipalArns, { allowEmpty: false, check: principalProblem, patternHelp: PRINCIPAL_HELP });
   return {
     principalArns: [...(options.exemptPrincipalArns ?? [])],
     awsServices: options.exemptAwsServices ?? true,
@@ -15,6 +15,25 @@ export function exemptionsOf(options: AccessRestrictionOptions, kind: string): E
   };
 }
 
-export const PRINCIPAL_ARN_OR_ROLE_NAME = /^(arn:aws[a-zA-Z-]*:(iam|sts)::(\d{12}|\*)?:[\w+=,.@\-/*:]+|[\w+=,.@\-*]{1,64})$/;
-export const PRINCIPAL_HELP = 'Use a full IAM ARN such as arn:aws:iam::111111111111:role/BreakGlass (wildcards allowed), or a role name of the bucket\'s account.';
+const PRINCIPAL_ARN_OR_ROLE_NAME = /^(arn:aws[a-zA-Z-]*:(iam|sts)::(\d{12}|\*):[\w+=,.@\-/*:]+|[\w+=,.@\-*]{1,64})$/;
+export const PRINCIPAL_HELP = 'Use the full IAM ARN of a role, a user or the account root, such as arn:aws:iam::111111111111:role/BreakGlass '
+  + '(wildcards allowed; for a role session, the ARN of its role), or a role name of the bucket\'s account.';
+
+/**
+ * Why a value can never equal `aws:PrincipalArn` (which holds a role's ARN for its sessions, a user's
+ * ARN, the account root's, or a federated user's:
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn),
+ * or would match every role (unless `allowEveryone`); undefined when it can match a principal.
+ */
+export function principalProblem(value: string, allowEveryone: boolean = false): string | undefined {
+  if (/^arn:[^:]*:sts::[^:]*:assumed-role\//.test(value)) {
+    return 'it is a role session (assumed-role) ARN: aws:PrincipalArn holds the role\'s ARN (arn:aws:iam::ACCOUNT:role/NAME) for its sessions';
+  }
+  if (/^arn:[^:]*:iam::[^:]*:group\//.test(value)) { return 'it is an IAM group: a group is never the principal of a request'; }
+  if (!allowEveryone && /^\*+$/.test(value)) { return 'a bare wildcard would exempt every role of the account'; }
+  if (!PRINCIPAL_ARN_OR_ROLE_NAME.test(value)) {
+    return 'it is neither an IAM principal ARN with its 12-digit account (or *) nor a role name';
+  }
+  return undefined;
+}
 

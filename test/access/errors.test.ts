@@ -28,6 +28,15 @@ function escape(text: string): string {
  * Asserts that `fn` throws a message that names the owner and the argument, shows the value
  * (`(got ...)`) and says what to do (`fix`).
  */
+/**
+ * Values aws:PrincipalArn never equals (a role session is its role's ARN, a group is never a principal,
+ * an ARN needs its account), or that would exempt every role.
+ */
+const NEVER_A_PRINCIPAL_ARN = [
+  'arn:aws:sts::111111111111:assumed-role/Admin/alice', 'arn:aws:sts::111111111111:assumed-role/Admin/*',
+  'arn:aws:iam::111111111111:group/admins', 'arn:aws:iam:::role/Admin', '*',
+];
+
 function expectInvalid(fn: () => unknown, owner: string, prop: string, got: string, fix: RegExp | string): void {
   let message: string | undefined;
   try {
@@ -78,13 +87,13 @@ describe('VpcEndpointOnly', () => {
     expect(() => new VpcEndpointOnly({})).toThrow(/and vpcIds cannot both be missing/);
   });
 
-  test.each(['vpc-123', 'vpce-XYZ', 'vpce-12', 'vpce-1a2b3c4d5e6f7a8b9c', 'VPCE-1a2b3c4d', ' vpce-1a2b3c4d', 'vpc-0a1b2c3d4e5f60718'])(
+  test.each(['vpc-123', 'vpce-XYZ', 'vpce-12', 'vpce-1a2b3c4d5e6f7a8b9c', 'vpce-1a2b3c4d5e6f', 'vpce-1a2b3c4d5', 'VPCE-1a2b3c4d', ' vpce-1a2b3c4d', 'vpc-0a1b2c3d4e5f60718'])(
     'fails with the malformed endpoint id %j', (id) => {
       expectInvalid(() => new VpcEndpointOnly({ vpcEndpointIds: [ENDPOINT_ID, id] }),
         'VpcEndpointOnly', 'vpcEndpointIds[1]', JSON.stringify(id), /A VPC endpoint id is vpce- followed by .*pass endpoint\.vpcEndpointId\./);
     });
 
-  test.each(['vpc-123', 'vpce-1a2b3c4d', 'vpc-XYZXYZXY', 'subnet-0a1b2c3d', 'vpc-0a1b2c3d4e5f607189'])(
+  test.each(['vpc-123', 'vpce-1a2b3c4d', 'vpc-XYZXYZXY', 'subnet-0a1b2c3d', 'vpc-0a1b2c3d4e5f607189', 'vpc-0a1b2c3d4e5f'])(
     'fails with the malformed VPC id %j', (id) => {
       expectInvalid(() => new VpcEndpointOnly({ vpcIds: [id] }),
         'VpcEndpointOnly', 'vpcIds[0]', JSON.stringify(id), /A VPC id is vpc- followed by .*pass vpc\.vpcId\./);
@@ -334,7 +343,8 @@ describe('RoleMatch', () => {
 // ---------------------------------------------------------------------------
 
 describe('AdminOnlyChanges', () => {
-  const ARN_HELP = 'Use a full IAM ARN such as arn:aws:iam::111111111111:role/BreakGlass (wildcards allowed), or a role name of the bucket\'s account.';
+  const ARN_HELP = 'Use the full IAM ARN of a role, a user or the account root, such as arn:aws:iam::111111111111:role/BreakGlass '
+    + '(wildcards allowed; for a role session, the ARN of its role), or a role name of the bucket\'s account.';
 
   test('fails with an empty administratorArns list', () => {
     expectInvalid(() => new AdminOnlyChanges({ administratorArns: [] }),
@@ -348,14 +358,15 @@ describe('AdminOnlyChanges', () => {
 
   test.each([
     'arn:aws:s3:::my-bucket', 'arn:aws:iam::12345:role/Admin', 'arn:aws:iam:us-east-1:111111111111:role/Admin', 'role with spaces',
-    'a'.repeat(65), 'arn:aws:ec2::111111111111:role/Admin',
+    'a'.repeat(65), 'arn:aws:ec2::111111111111:role/Admin', ...NEVER_A_PRINCIPAL_ARN,
   ])('fails with the malformed principal %j', (arn) => {
     expectInvalid(() => new AdminOnlyChanges({ administratorArns: [arn] }), 'AdminOnlyChanges', 'administratorArns[0]', JSON.stringify(arn), ARN_HELP);
   });
 
   test.each([
     'arn:aws:iam::111111111111:role/Admin', 'arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_Admin_*',
-    'arn:aws-us-gov:iam::111111111111:role/Admin', 'arn:aws:sts::111111111111:assumed-role/Admin/alice', 'PlatformAdmin', 'team-*',
+    'arn:aws-us-gov:iam::111111111111:role/Admin', 'arn:aws:iam::*:role/Admin', 'arn:aws:iam::111111111111:root',
+    'arn:aws:sts::111111111111:federated-user/alice', 'PlatformAdmin', 'team-*',
   ])('accepts the principal %j', (arn) => {
     expect(() => new AdminOnlyChanges({ administratorArns: [arn] })).not.toThrow();
   });
@@ -369,7 +380,8 @@ describe('AdminOnlyChanges', () => {
 });
 
 describe.each(MAKERS)('%s exemptPrincipalArns', (owner, make) => {
-  const ARN_HELP = 'Use a full IAM ARN such as arn:aws:iam::111111111111:role/BreakGlass (wildcards allowed), or a role name of the bucket\'s account.';
+  const ARN_HELP = 'Use the full IAM ARN of a role, a user or the account root, such as arn:aws:iam::111111111111:role/BreakGlass '
+    + '(wildcards allowed; for a role session, the ARN of its role), or a role name of the bucket\'s account.';
 
   test('fails with an empty list', () => {
     expectInvalid(() => make({ exemptPrincipalArns: [] }), owner, 'exemptPrincipalArns', '[]', 'Give at least one value, or omit \'exemptPrincipalArns\'.');
@@ -380,7 +392,7 @@ describe.each(MAKERS)('%s exemptPrincipalArns', (owner, make) => {
       owner, 'exemptPrincipalArns[2]', '"BreakGlass"', 'List each value once.');
   });
 
-  test.each(['arn:aws:s3:::my-bucket', 'arn:aws:iam::1111:root', 'not/a role', ''])('fails with the malformed principal %j', (arn) => {
+  test.each(['arn:aws:s3:::my-bucket', 'arn:aws:iam::1111:root', 'not/a role', '', ...NEVER_A_PRINCIPAL_ARN])('fails with the malformed principal %j', (arn) => {
     expectInvalid(() => make({ exemptPrincipalArns: [arn] }), owner, 'exemptPrincipalArns[0]', JSON.stringify(arn), ARN_HELP);
   });
 

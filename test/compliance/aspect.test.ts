@@ -426,7 +426,9 @@ describe('SecureBucketAspect', () => {
       ['an empty trusted account', { trustedAccounts: [''] }, /'trustedAccounts\[0\]' is empty/],
       ['an empty administrator', { administratorArns: [''] }, /'administratorArns\[0\]' is empty/],
       ['a malformed administrator ARN', { administratorArns: ['arn:aws:iam:111111111111:role/Admin'] },
-        /'administratorArns\[0\]' is neither an IAM principal ARN nor a role name/],
+        /'administratorArns\[0\]' is malformed: it is neither an IAM principal ARN with its 12-digit account \(or \*\) nor a role name/],
+      ['a role session ARN as administrator', { administratorArns: ['arn:aws:sts::111111111111:assumed-role/Admin/alice'] },
+        /'administratorArns\[0\]' is malformed: it is a role session \(assumed-role\) ARN: aws:PrincipalArn holds the role's ARN/],
       ['an unknown level', { level: 'STRICT' as FindingLevel }, /'level' is not a FindingLevel \(got "STRICT"\)/],
     ])('fails on %s', (_, props, message) => {
       expect(() => new SecureBucketAspect(props)).toThrow(message);
