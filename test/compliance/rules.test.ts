@@ -472,6 +472,9 @@ describe('bucket policy rules', () => {
     ['a Null operator', { Null: { 'aws:SourceArn': 'false' } }],
     ['ForAllValues', { 'ForAllValues:StringEquals': { 'aws:PrincipalOrgPaths': ['o-a1b2c3d4e5/r-ab12/'] } }],
     ['a wildcard-only pattern', { StringLike: { 'aws:PrincipalArn': '*' } }],
+    ['a pattern over every principal of every account', { ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:*' } }],
+    ['a pattern with ?', { StringLike: { 'aws:SourceAccount': '11111111111?' } }],
+    ['a pattern of aws:userid other than one role\'s sessions', { StringLike: { 'aws:userid': 'AROA*' } }],
     ['0.0.0.0/0', { IpAddress: { 'aws:SourceIp': ['203.0.113.0/24', '0.0.0.0/0'] } }],
     ['a key that does not say who', { StringEquals: { 's3:prefix': 'public/' } }],
   ])('SB-S3-12 fails an Allow to everyone restricted only by %s', (_, condition) => {
@@ -484,6 +487,7 @@ describe('bucket policy rules', () => {
     ['aws:PrincipalIsAWSService', { Bool: { 'aws:PrincipalIsAWSService': 'true' } }],
     ['a public IP range', { IpAddress: { 'aws:SourceIp': '203.0.113.0/24' } }],
     ['s3:DataAccessPointAccount (access point delegation)', { StringEquals: { 's3:DataAccessPointAccount': ACCOUNT } }],
+    ['the sessions of one role (aws:userid AROLEID:*, fixed for S3)', { StringLike: { 'aws:userid': 'AROAEXAMPLEROLEID1234:*' } }],
   ])('SB-S3-12 passes an Allow to everyone restricted by %s', (_, condition) => {
     expect(verdictOf(allowEveryone(condition)(newStack()), 'SB-S3-12')).toMatchObject({ status: 'pass' });
   });

@@ -337,8 +337,9 @@ export const BUCKET_RULES: BucketRule[] = [
     appliesTo: 'any',
     cause: 'The bucket policy allows anyone ("*", or everyone but a NotPrincipal) without a condition that restricts who or from where.',
     explanation: 'An Allow to Principal "*" makes the bucket public unless a condition such as aws:SourceArn, aws:SourceAccount, '
-      + 'aws:PrincipalOrgID, aws:SourceVpce or aws:SourceIp narrows it. Negated, ...IfExists, Null and ForAllValues conditions, and '
-      + 'wildcard-only values, do not narrow it (they match when the key is absent, or match anything). Grant named principals instead.',
+      + 'aws:PrincipalOrgID, aws:SourceVpce or aws:SourceIp narrows it to fixed values. Negated, ...IfExists, Null and ForAllValues conditions, and '
+      + 'patterns with a wildcard (but aws:userid AROLEID:*), do not narrow it (they match when the key is absent, or match more than '
+      + 'fixed values, as S3 judges a policy public). Grant named principals instead.',
     controls: ['Security Hub S3.2', 'Security Hub S3.3', 'cdk-nag NIST.800.53.R5-S3BucketPublicReadProhibited',
       'cdk-nag NIST.800.53.R5-S3BucketPublicWriteProhibited'],
     check: ctx => {
@@ -491,7 +492,10 @@ export function restrictsCaller(condition: unknown, lookup?: (logicalId: string)
         if (wildcardOperator) { unknown = true; continue; }
         return true;
       }
-      const wide = (v: unknown) => (/Like$/.test(base) && /^\*+$/.test(String(v))) || (base === 'IpAddress' && /^(0\.0\.0\.0|::)\/0$/.test(String(v)));
+      // S3 calls a policy public unless it grants to fixed values: a pattern with a wildcard does not narrow it,
+      // except aws:userid of one role (`AROLEID:*`) (https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html).
+      const pattern = (v: string) => /[*?]/.test(v) && !(k === 'aws:userid' && /^[A-Z0-9]+:\*$/.test(v));
+      const wide = (v: unknown) => (/Like$/.test(base) && pattern(String(v))) || (base === 'IpAddress' && /^(0\.0\.0\.0|::)\/0$/.test(String(v)));
       if (values.length > 0 && !values.some(wide)) { return true; }
     }
   }
