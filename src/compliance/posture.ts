@@ -1,4 +1,5 @@
 import { asList, BucketContext, dig, isIntrinsic, UNKNOWN } from './model';
+import { BUCKET_RULES } from './rules/bucket-rules';
 import { render } from './rules/policy';
 import { METADATA_READING_SERVICES } from '../private/restrictions';
 
@@ -82,7 +83,8 @@ export function bucketPosture(ctx: BucketContext, names: Names = () => undefined
   const statements = ctx.policies.flatMap(pol => asList<any>(dig(pol.properties, 'PolicyDocument', 'Statement') as any))
     .filter(s => s && !isIntrinsic(s));
   const denies = statements.filter(s => s.Effect === 'Deny');
-  const tlsOnly = denies.some(s => String(asList(dig(s.Condition, 'Bool', 'aws:SecureTransport') as any)[0]) === 'false');
+  // The column agrees with SB-S3-7: a Deny that covers only some actions, or has other conditions, is not "TLS only".
+  const tlsVerdict = BUCKET_RULES.find(r => r.id === 'SB-S3-7')!.check(ctx).status;
   const minTls = denies.map(s => dig(s.Condition, 'NumericLessThan', 's3:TlsVersion')).find(v => v !== undefined);
   const rules = asList<any>(dig(p, 'LifecycleConfiguration', 'Rules') as any).filter(r => r?.Status === 'Enabled');
   const lifecycle = rules.map(rule => {
@@ -113,7 +115,8 @@ export function bucketPosture(ctx: BucketContext, names: Names = () => undefined
     publicAccessBlock: pabOn.length === 4 ? 'all four' : pabOn.length === 0 ? 'none' : pabOn.join(', '),
     ownership: isIntrinsic(dig(p, 'OwnershipControls', 'Rules')) ? '?'
       : asList<any>(dig(p, 'OwnershipControls', 'Rules') as any).map(r => readable(r?.ObjectOwnership)).join(', ') || 'not set',
-    tls: tlsOnly ? `TLS only${minTls !== undefined ? `, >= ${readable(minTls)}` : ''}` : 'not enforced',
+    tls: tlsVerdict === 'pass' ? `TLS only${minTls !== undefined ? `, >= ${readable(minTls)}` : ''}`
+      : tlsVerdict === 'cannot-verify' ? 'not known at synth' : 'not enforced',
     lifecycle: lifecycle || 'none',
     deletionPolicy: readable(ctx.bucket.deletionPolicy ?? 'Delete'),
     replication: replicationPosture(p.ReplicationConfiguration, names),

@@ -1,4 +1,4 @@
-import { CfnResource, PolicyValidationPluginReport } from 'aws-cdk-lib';
+import { CfnResource, PolicyValidationPluginReport, PolicyViolation } from 'aws-cdk-lib';
 import { NagMessageLevel, NagPack, NagPackProps, NagRuleCompliance } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { FindingLevel } from '../compliance/aspect';
@@ -70,6 +70,8 @@ export class SecureBucketChecks extends NagPack {
   private readonly level: NagMessageLevel;
   private indexes = new IndexCache();
   private readonly reported = new Set<string>();
+  /** What was found, by rule id and construct path, for `splitByFinding`. */
+  private readonly findings = new Map<string, string>();
 
   constructor(scope?: IConstruct, props: SecureBucketChecksProps = {}) {
     super(scope, props);
@@ -86,8 +88,22 @@ export class SecureBucketChecks extends NagPack {
     // Each validation judges the tree as it is now.
     this.indexes = new IndexCache();
     this.reported.clear();
+    this.findings.clear();
     const report = super.validateScope(scope);
-    return { ...report, success: report.violations.every(v => v.severity !== 'error') };
+    return { ...report, violations: report.violations.flatMap(v => this.splitByFinding(v)), success: report.violations.every(v => v.severity !== 'error') };
+  }
+
+  /**
+   * cdk-nag reports a rule's violating resources under one description, the first one's: one
+   * violation per distinct finding instead, so each resource is reported with what was found on it.
+   */
+  private splitByFinding(violation: PolicyViolation): PolicyViolation[] {
+    const byFinding = new Map<string, PolicyViolation['violatingResources']>();
+    for (const resource of violation.violatingResources) {
+      const finding = this.findings.get(`${violation.ruleName} ${resource.constructPath}`) ?? violation.description;
+      byFinding.set(finding, [...byFinding.get(finding) ?? [], resource]);
+    }
+    return [...byFinding].map(([description, violatingResources]) => ({ ...violation, description, violatingResources }));
   }
 
   protected checkResource(node: CfnResource): void {
@@ -108,11 +124,15 @@ export class SecureBucketChecks extends NagPack {
 
     const ack = acknowledgementOf(subject, outcome.rule.id);
     if (ack && ack.reason.trim() !== '') { return; }
+    // The value found, and whether it is a failure or a value not known at synth, as in SecureBucketAspect's findings.
+    const finding = `${verdict.status === 'cannot-verify' ? 'Cannot verify: ' : ''}${outcome.rule.cause.replace(/\.$/, '')} (${verdict.detail}).`;
+    const info = ack
+      ? `${finding} The acknowledgement of ${outcome.rule.id} has no reason: give one with Validations.of(x).acknowledge({ id, reason }).`
+      : finding;
+    this.findings.set(`${ack ? `${outcome.rule.id}[${NO_REASON}]` : outcome.rule.id} ${subject.node.path}`, info);
     this.applyRule({
       ruleSuffixOverride: outcome.rule.id.slice(PACK_PREFIX.length + 1),
-      info: ack
-        ? `${outcome.rule.cause} The acknowledgement of ${outcome.rule.id} has no reason: give one with Validations.of(x).acknowledge({ id, reason }).`
-        : outcome.rule.cause,
+      info,
       explanation: outcome.rule.explanation,
       level: this.level,
       node: subject,

@@ -164,6 +164,25 @@ describe('secure-bucket report', () => {
     expect(recoveryMarkdown).toMatch(/\| `Replica` \|[^\n]*\| Object Lock GOVERNANCE 30 days \|/);
   });
 
+  test('the TLS column agrees with SB-S3-7: a Deny of one action, or one with another condition, is not "TLS only"', () => {
+    const tlsApp = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'sb-report-')), builtinCloudFormationValidation: false });
+    const stack = new Stack(tlsApp, 'Stack');
+    const withDeny = (id: string, actions: string[], condition: Record<string, unknown>) => {
+      const b = new s3.Bucket(stack, id);
+      b.addToResourcePolicy(new iam.PolicyStatement({
+        effect: iam.Effect.DENY, principals: [new iam.AnyPrincipal()], actions, resources: [b.bucketArn, b.arnForObjects('*')], conditions: condition,
+      }));
+    };
+    withDeny('PutOnly', ['s3:PutObject'], { Bool: { 'aws:SecureTransport': 'false' } });
+    withDeny('Narrowed', ['s3:*'], { Bool: { 'aws:SecureTransport': 'false' }, StringEquals: { 'aws:PrincipalAccount': '999999999999' } });
+    withDeny('IfExists', ['s3:*'], { BoolIfExists: { 'aws:SecureTransport': 'false' } });
+    SecureBucketAspect.applyTo(tlsApp, { level: FindingLevel.WARNING });
+    const tls = (name: string) => JSON.parse(reports(tlsApp).json).buckets.find((b: any) => b.path === `Stack/${name}/Resource`).posture.tls;
+    expect(tls('PutOnly')).toBe('not enforced');
+    expect(tls('Narrowed')).toBe('not enforced');
+    expect(tls('IfExists')).toBe('TLS only');
+  });
+
   test('covers the stacks inside Stages, and is written even when the app has no bucket', () => {
     const withStage = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'sb-report-')), builtinCloudFormationValidation: false });
     new SecureBucket(new Stack(new Stage(withStage, 'Prod'), 'Stack'), 'Data');

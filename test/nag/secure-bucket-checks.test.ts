@@ -78,9 +78,20 @@ describe('SecureBucketChecks', () => {
   test('reports a value it cannot verify as a finding, never a pass', () => {
     const app = newApp();
     mixedStack(app);
-    const violation = new nag.SecureBucketChecks(app).validateScope(app).violations.find(v => v.ruleName === 'SB-S3-3')!;
-    expect(violation.violatingResources.map(r => r.constructPath)).toContain('Stack/Tokened');
+    const violation = new nag.SecureBucketChecks(app).validateScope(app).violations
+      .find(v => v.ruleName === 'SB-S3-3' && v.violatingResources.some(r => r.constructPath === 'Stack/Tokened'))!;
+    expect(violation.description).toMatch(/^Cannot verify: /);
     expect(violation.severity).toBe('error');
+  });
+
+  test('a finding says what was found, and "Cannot verify" when a value is not known at synth', () => {
+    const app = newApp();
+    mixedStack(app);
+    const violations = new nag.SecureBucketChecks(app).validateScope(app).violations.filter(v => v.ruleName === 'SB-S3-3');
+    const of = (constructPath: string) => violations
+      .filter(v => v.violatingResources.some(r => r.constructPath === constructPath)).map(v => v.description);
+    expect(of('Stack/Raw')).toEqual(['Versioning is not enabled (versioning is not configured).']);
+    expect(of('Stack/Tokened')).toEqual([expect.stringMatching(/^Cannot verify: Versioning is not enabled \(.*not known at synth.*\)\.$/)]);
   });
 
   test('rule ids are the rules\' own ids (cdk-nag prefixes them with the pack name "SB")', () => {
@@ -92,7 +103,9 @@ describe('SecureBucketChecks', () => {
     expect(pack.name).toBe('SecureBucketChecks');
     for (const v of pack.validateScope(app).violations) {
       expect(ids.has(v.ruleName)).toBe(true);
-      expect(v.description).toBe(ALL_RULES.find(r => r.id === v.ruleName)!.cause);
+      // The rule's cause and what was found: "Versioning is not enabled (versioning is not configured)."
+      const cause = ALL_RULES.find(r => r.id === v.ruleName)!.cause.replace(/\.$/, '');
+      expect(v.description).toMatch(new RegExp(`^(Cannot verify: )?${cause.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(.+\\)\\.$`));
     }
   });
 
@@ -200,7 +213,7 @@ describe('SecureBucketChecks', () => {
       const { synth, report } = synthWithPlugin();
 
       // An in-memory app (a test) throws the report; under the CDK CLI the report is printed and the exit code is 1.
-      expect(synth).toThrow(/ERROR Versioning is not enabled\. \(SecureBucketChecks\)/);
+      expect(synth).toThrow(/ERROR Versioning is not enabled \(versioning is [^)]+\)\. \(SecureBucketChecks\)/);
       expect(synth).toThrow(/Stack\/Raw/);
       const json = JSON.stringify(report());
       expect(json).toContain('SecureBucketChecks');
