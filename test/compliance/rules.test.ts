@@ -579,6 +579,31 @@ describe('bucket policy rules', () => {
     expect(verdictOf(bucket, 'SB-S3-14')).toMatchObject({ status: 'fail', detail: `principals of account(s) ${OTHER_ACCOUNT} are allowed` });
   });
 
+  test.each([
+    ['Principal "*" narrowed to another account (aws:PrincipalAccount)', iam.Effect.ALLOW, [new iam.AnyPrincipal()], { StringEquals: { 'aws:PrincipalAccount': OTHER_ACCOUNT } }],
+    ['a service acting for another account (aws:SourceAccount)', iam.Effect.ALLOW, [new iam.ServicePrincipal('logging.s3.amazonaws.com')], { StringEquals: { 'aws:SourceAccount': OTHER_ACCOUNT } }],
+    ['Principal "*" narrowed to a role ARN of another account', iam.Effect.ALLOW, [new iam.AnyPrincipal()], { ArnEquals: { 'aws:PrincipalArn': `arn:aws:iam::${OTHER_ACCOUNT}:role/Reader` } }],
+    ['a service for a source ARN of another account', iam.Effect.ALLOW, [new iam.ServicePrincipal('cloudtrail.amazonaws.com')], { StringEquals: { 'aws:SourceArn': `arn:aws:cloudtrail:us-east-1:${OTHER_ACCOUNT}:trail/t` } }],
+  ])('SB-S3-14 reads the account a condition grants to: %s fails, passes when trusted', (_name, effect, principals, conditions) => {
+    const stack = newStack({ env: ENV });
+    const bucket = compliantL2(stack, 'Bucket');
+    bucket.addToResourcePolicy(new iam.PolicyStatement({ effect, principals, actions: ['s3:PutObject'], resources: [bucket.arnForObjects('*')], conditions }));
+    expect(verdictOf(bucket, 'SB-S3-14')).toMatchObject({ status: 'fail', detail: `principals of account(s) ${OTHER_ACCOUNT} are allowed` });
+    expect(verdictOf(bucket, 'SB-S3-14', { trustedAccounts: [OTHER_ACCOUNT] })).toMatchObject({ status: 'pass' });
+  });
+
+  test('SB-S3-14 passes conditions naming the bucket\'s own account, and a negated condition (SB-S3-12 judges that)', () => {
+    const stack = newStack({ env: ENV });
+    const bucket = compliantL2(stack, 'Bucket');
+    const allow = (conditions: Record<string, unknown>) => bucket.addToResourcePolicy(new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')], actions: ['s3:PutObject'], resources: [bucket.arnForObjects('*')], conditions,
+    }));
+    allow({ StringEquals: { 'aws:SourceAccount': ACCOUNT } });
+    allow({ StringEquals: { 'aws:SourceAccount': stack.account } });
+    allow({ StringNotEquals: { 'aws:SourceAccount': OTHER_ACCOUNT } });
+    expect(verdictOf(bucket, 'SB-S3-14')).toMatchObject({ status: 'pass' });
+  });
+
   test('SB-S3-14 cannot tell a literal account from the bucket\'s own in an environment-agnostic stack, and can in an environment', () => {
     const grant = (stack: Stack) => l2Bucket({}, b => b.grantRead(new iam.AccountPrincipal(ACCOUNT)))(stack);
     expect(verdictOf(grant(newStack()), 'SB-S3-14')).toMatchObject({ status: 'cannot-verify' });

@@ -55,6 +55,32 @@ function denyAllStatements(ctx: BucketContext): { statements: any[]; unknown: bo
 
 const LOG_DELIVERY_SERVICE = 'logging.s3.amazonaws.com';
 
+/** The condition keys that name the account an Allow grants to, directly or in an ARN. */
+const ACCOUNT_KEYS = ['aws:principalaccount', 'aws:sourceaccount', 'aws:sourceowner', 'aws:principalarn', 'aws:sourcearn'];
+
+/**
+ * The accounts an Allow's conditions name (`self` for the bucket's own): the values of
+ * aws:PrincipalAccount, aws:SourceAccount and aws:SourceOwner, and the account of aws:PrincipalArn and
+ * aws:SourceArn ARNs, under operators that grant to them (not negated, not Null). Values not known at
+ * synth or with a wildcard are left out (SB-S3-12 judges those).
+ */
+function conditionAccounts(condition: unknown, ctx: BucketContext): string[] {
+  if (condition === undefined || isIntrinsic(condition)) { return []; }
+  const accounts: string[] = [];
+  for (const [operator, block] of Object.entries<any>(condition as object)) {
+    if (/Not|^Null$/.test(operator) || isIntrinsic(block)) { continue; }
+    for (const [key, value] of Object.entries<unknown>(block ?? {})) {
+      if (!ACCOUNT_KEYS.includes(key.toLowerCase())) { continue; }
+      for (const v of isIntrinsic(value) ? [value] : asList<unknown>(value)) {
+        const text = render(v).split('${AWS::AccountId}').join(ctx.account ?? 'SELF');
+        const account = /^\d{12}$/.test(text) ? text : /^arn:aws[a-z-]*:[^:]*:[^:]*:(\d{12}|SELF):/.exec(text)?.[1];
+        if (account !== undefined) { accounts.push(account === 'SELF' || account === ctx.account ? 'self' : account); }
+      }
+    }
+  }
+  return accounts;
+}
+
 /** A statement with other conditions besides the one a rule looks for (`soleCondition`). */
 const NARROWED: unique symbol = Symbol('other conditions too');
 
@@ -387,6 +413,8 @@ export const BUCKET_RULES: BucketRule[] = [
     appliesTo: 'any',
     cause: 'The bucket policy allows a principal of another AWS account that is not on the trusted-accounts list.',
     explanation: 'Cross-account access should be deliberate: list the account in the Aspect\'s trustedAccounts, or remove the grant. '
+      + 'The account is read from the principal, and from the conditions of the Allow (aws:PrincipalAccount, aws:SourceAccount, '
+      + 'aws:SourceOwner, and the ARNs of aws:PrincipalArn and aws:SourceArn). '
       + 'When the stack\'s account is not known at synth (an environment-agnostic stack), a literal account id cannot be told apart from the bucket\'s own.',
     controls: ['Security Hub S3.6'],
     check: ctx => {
@@ -395,6 +423,11 @@ export const BUCKET_RULES: BucketRule[] = [
       const unresolved = new Set<string>();
       let unknownPrincipal = false;
       for (const s of statements.filter(x => x.Effect === 'Allow')) {
+        // An account the Allow's conditions grant to (Principal "*" with aws:PrincipalAccount, a service for aws:SourceAccount).
+        for (const account of conditionAccounts(s.Condition, ctx)) {
+          if (account === 'self' || ctx.trustedAccounts.includes(account)) { continue; }
+          (ctx.account === undefined ? unresolved : foreign).add(account);
+        }
         const principal = s.Principal;
         if (isIntrinsic(principal)) { unknownPrincipal = true; continue; }
         // One intrinsic is one principal (a role's ARN); one that stands for a list is not known at synth.
