@@ -382,6 +382,7 @@ class TestReportFiles:
                     "principals": ["Stack/Reader"],
                     "administrators": ["role/Admin"],
                     "exemptions": exemptions,
+                    "networkRules": ["VPC endpoint vpce-1a2b3c4d"],
                 },
             },
             "findings": [],

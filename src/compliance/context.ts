@@ -12,13 +12,18 @@ const HOLDER_TYPES: Record<string, { kind: PolicyHolder['kind']; nameProp: strin
 };
 
 /**
- * The statements of the AWS managed policies known to grant bucket administration. Other AWS
- * managed policies are taken not to (they are job-function and service policies).
+ * The statements of the AWS managed policies known to grant bucket administration (their S3 parts,
+ * from https://docs.aws.amazon.com/aws-managed-policy/latest/reference/). Other AWS managed policies
+ * are taken not to (they are job-function and service policies): an assumption, not a reading.
  */
 const AWS_MANAGED_POLICIES: Record<string, any> = {
   AdministratorAccess: { Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] },
   PowerUserAccess: { Statement: [{ Effect: 'Allow', NotAction: ['iam:*', 'organizations:*', 'account:*'], Resource: '*' }] },
   AmazonS3FullAccess: { Statement: [{ Effect: 'Allow', Action: ['s3:*', 's3-object-lambda:*'], Resource: '*' }] },
+  // Version 3: it lets the holder create the buckets of new trails and set their policy and public access block.
+  AWSCloudTrail_FullAccess: {
+    Statement: [{ Effect: 'Allow', Action: ['s3:CreateBucket', 's3:PutBucketPolicy', 's3:PutBucketPublicAccessBlock'], Resource: ['arn:aws:s3:::aws-cloudtrail-logs*'] }],
+  },
 };
 
 /**

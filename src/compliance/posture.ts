@@ -36,6 +36,11 @@ export interface AccessPosture {
   readonly administrators: string[];
   /** Who every restriction lets through besides: AWS services, the account root user, the deployment role, CDK's roles, break-glass principals. */
   readonly exemptions: string[];
+  /**
+   * The networks of each restricting statement: `VPC endpoint vpce-1 or source IP 203.0.113.0/24` for
+   * one statement (`anyOf`); separate statements must all hold.
+   */
+  readonly networkRules: string[];
 }
 
 /** Names a logical id of the app for a reader (its construct path), or undefined. */
@@ -164,17 +169,19 @@ function accessPosture(denies: any[], names: Names, ctx: BucketContext): AccessP
     const path = id ? ctx.lookup?.(id)?.path : undefined;
     return path !== undefined && CDK_ROLE_PATHS.some(re => re.test(path));
   };
+  const networkRules: string[] = [];
   for (const s of denies) {
     const actions = asList<unknown>(s.Action).map(String);
     const condition = isIntrinsic(s.Condition) ? {} : s.Condition ?? {};
-    // Every condition key, lower-cased, with its values.
-    const entries: [string, unknown[]][] = Object.values<any>(condition)
-      .flatMap(block => (isIntrinsic(block) ? [] : Object.entries<unknown>(block ?? {})))
-      .map(([k, v]) => [k.toLowerCase(), isIntrinsic(v) ? [v] : asList<unknown>(v)]);
-    const values = (key: string) => entries.filter(([k]) => k === key).flatMap(([, v]) => v);
+    // Every condition key, lower-cased, with its values and whether its operator is negated. In a Deny,
+    // only a negated operator (StringNotEquals, NotIpAddress, ArnNotLike, ...) lists who or where may pass.
+    const entries: [string, unknown[], boolean][] = Object.entries<any>(condition)
+      .flatMap(([operator, block]) => (isIntrinsic(block) ? [] : Object.entries<unknown>(block ?? {}).map(([k, v]) => [operator, k, v] as const)))
+      .map(([operator, k, v]) => [k.toLowerCase(), isIntrinsic(v) ? [v] : asList<unknown>(v), /Not/.test(operator)]);
+    const values = (key: string) => entries.filter(([k, , negated]) => k === key && (negated || key in EXEMPTION_KEYS)).flatMap(([, v]) => v);
     const admin = actions.includes('s3:PutBucketPolicy') && !actions.includes('s3:*');
     if (!admin && !actions.includes('s3:*')) { continue; }
-    const networks = [...new Set(entries.map(([k]) => NETWORK_KEYS[k]).filter(Boolean))];
+    const networks = [...new Set(entries.filter(([, , negated]) => negated).map(([k]) => NETWORK_KEYS[k]).filter(Boolean))];
     const byUserId = values('aws:userid').length > 0;
     const byArn = !admin && networks.length === 0 && values('aws:principalarn').length > 0;
     if (!admin && networks.length === 0 && !byUserId && !byArn) { continue; }
@@ -182,6 +189,9 @@ function accessPosture(denies: any[], names: Names, ctx: BucketContext): AccessP
     values('aws:sourcevpce').forEach(v => sets.vpcEndpoints.add(readable(v, names)));
     values('aws:sourcevpc').forEach(v => sets.vpcs.add(readable(v, names)));
     values('aws:sourceip').forEach(v => sets.sourceIps.add(readable(v, names)));
+    const ownNetworks = Object.keys(NETWORK_KEYS).filter(key => values(key).length > 0)
+      .map(key => `${NETWORK_KEYS[key]} ${[...new Set(values(key).map(v => readable(v, names)))].join(', ')}`);
+    if (ownNetworks.length > 0) { networkRules.push(ownNetworks.join(' or ')); }
     for (const [key, label] of Object.entries(EXEMPTION_KEYS)) {
       if (values(key).length > 0) { sets.exemptions.add(label); }
     }
@@ -206,6 +216,7 @@ function accessPosture(denies: any[], names: Names, ctx: BucketContext): AccessP
     principals: sorted(sets.principals),
     administrators: sorted(sets.administrators),
     exemptions: sorted(sets.exemptions),
+    networkRules,
   };
 }
 
@@ -213,12 +224,8 @@ function accessPosture(denies: any[], names: Names, ctx: BucketContext): AccessP
 export function accessSummary(a: AccessPosture): string {
   if (a.statements.length === 0) { return 'IAM only'; }
   const parts: string[] = [];
-  const networks = [
-    ...(a.vpcEndpoints.length ? [`VPC endpoint ${a.vpcEndpoints.join(', ')}`] : []),
-    ...(a.vpcs.length ? [`VPC ${a.vpcs.join(', ')}`] : []),
-    ...(a.sourceIps.length ? [`source IP ${a.sourceIps.join(', ')}`] : []),
-  ];
-  if (networks.length) { parts.push(networks.join(' or ')); }
+  // Separate statements must all hold (AND); the networks of one statement are alternatives (OR).
+  if (a.networkRules.length) { parts.push(a.networkRules.join(' and ')); }
   if (a.principals.length) { parts.push(`principals ${a.principals.join(', ')}`); }
   if (a.administrators.length) { parts.push(`admin-only changes by ${a.administrators.join(', ')}`); } else if (a.statements.includes('admin-only changes')) {
     parts.push('admin-only changes');

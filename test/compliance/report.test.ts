@@ -4,7 +4,7 @@ import * as path from 'path';
 import { App, RemovalPolicy, Stack, Stage, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { AdminOnlyChanges, FindingLevel, RoleOnly, SecureBucket, SecureBucketAspect, VpcEndpointOnly } from '../../src';
+import { AccessRestriction, AdminOnlyChanges, FindingLevel, RoleOnly, SecureBucket, SecureBucketAspect, SourceIpOnly, VpcEndpointOnly } from '../../src';
 
 /** The app of every report test: a compliant, a non-compliant and an acknowledged bucket, and an IAM finding. */
 function buildApp(outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-report-'))): App {
@@ -80,6 +80,7 @@ describe('secure-bucket report', () => {
           principals: ['Stack/Reader'],
           administrators: ['role/Admin'],
           exemptions: ['AWS services', 'account root', 'deployment role', 'role/BreakGlass', 'services acting for a caller'],
+          networkRules: ['VPC endpoint vpce-1a2b3c4d'],
         },
       },
       findings: [],
@@ -170,7 +171,11 @@ describe('secure-bucket report', () => {
     const withDeny = (id: string, actions: string[], condition: Record<string, unknown>) => {
       const b = new s3.Bucket(stack, id);
       b.addToResourcePolicy(new iam.PolicyStatement({
-        effect: iam.Effect.DENY, principals: [new iam.AnyPrincipal()], actions, resources: [b.bucketArn, b.arnForObjects('*')], conditions: condition,
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions,
+        resources: [b.bucketArn, b.arnForObjects('*')],
+        conditions: condition,
       }));
     };
     withDeny('PutOnly', ['s3:PutObject'], { Bool: { 'aws:SecureTransport': 'false' } });
@@ -181,6 +186,28 @@ describe('secure-bucket report', () => {
     expect(tls('PutOnly')).toBe('not enforced');
     expect(tls('Narrowed')).toBe('not enforced');
     expect(tls('IfExists')).toBe('TLS only');
+  });
+
+  test('the access summary: separate restrictions all hold ("and"), anyOf is one ("or"), a Deny that blocks an endpoint allows none', () => {
+    const accessApp = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'sb-report-')), builtinCloudFormationValidation: false });
+    const stack = new Stack(accessApp, 'Stack');
+    const endpoint = () => new VpcEndpointOnly({ vpcEndpointIds: ['vpce-1a2b3c4d'] });
+    const office = () => new SourceIpOnly({ cidrs: ['203.0.113.0/24'] });
+    new SecureBucket(stack, 'Both', { accessRestrictions: [endpoint(), office()] });
+    new SecureBucket(stack, 'Either', { accessRestrictions: [AccessRestriction.anyOf(endpoint(), office())] });
+    const blocking = new SecureBucket(stack, 'Blocking');
+    blocking.addToResourcePolicy(new iam.PolicyStatement({
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['s3:*'],
+      resources: [blocking.bucketArn, blocking.arnForObjects('*')],
+      conditions: { StringEquals: { 'aws:SourceVpce': 'vpce-0badbadb' } },
+    }));
+    SecureBucketAspect.applyTo(accessApp, { level: FindingLevel.WARNING });
+    const summary = (name: string) => JSON.parse(reports(accessApp).json).buckets.find((b: any) => b.path === `Stack/${name}/Resource`).posture.access.summary;
+    expect(summary('Both')).toMatch(/^VPC endpoint vpce-1a2b3c4d and source IP 203\.0\.113\.0\/24; exempt: /);
+    expect(summary('Either')).toMatch(/^VPC endpoint vpce-1a2b3c4d or source IP 203\.0\.113\.0\/24; exempt: /);
+    expect(summary('Blocking')).toBe('IAM only');
   });
 
   test('covers the stacks inside Stages, and is written even when the app has no bucket', () => {

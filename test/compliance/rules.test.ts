@@ -769,6 +769,10 @@ describe('SB-IAM-1', () => {
       expect(verdict(withPolicy(() => iam.ManagedPolicy.fromAwsManagedPolicyName('AdministratorAccess')))).toMatchObject({ status: 'fail' });
       expect(verdict(withPolicy(() => iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonS3FullAccess')))).toMatchObject({ status: 'fail' });
       expect(verdict(withPolicy(() => iam.ManagedPolicy.fromAwsManagedPolicyName('PowerUserAccess')))).toMatchObject({ status: 'fail' });
+      // It may set the policy and public access block of the buckets of new trails (aws-cloudtrail-logs*).
+      expect(verdict(withPolicy(() => iam.ManagedPolicy.fromAwsManagedPolicyName('AWSCloudTrail_FullAccess')))).toMatchObject({
+        status: 'fail', detail: expect.stringMatching(/s3:PutBucketPolicy/),
+      });
       expect(verdict(withPolicy(() => iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonS3ReadOnlyAccess')))).toMatchObject({ status: 'pass' });
       expect(verdict(withPolicy(s => iam.ManagedPolicy.fromManagedPolicyName(s, 'Team', 'team-policy')))).toMatchObject({
         status: 'cannot-verify', detail: expect.stringMatching(/policy\/team-policy/),

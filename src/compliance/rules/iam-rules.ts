@@ -93,7 +93,8 @@ export const IAM_RULES: IdentityPolicyRule[] = [
     cause: 'An identity policy grants bucket-administration permissions (policy, ACLs, public access block) to a principal that is not an administrator.',
     explanation: 'Whoever may put a bucket policy, an ACL or the public access block can make any bucket public or lock everyone out. '
       + `Grant ${BUCKET_ADMIN_ACTIONS.join(', ')} `
-      + '(also through s3:*, s3:Put*, * or NotAction, and through the AWS managed policies AdministratorAccess, PowerUserAccess and AmazonS3FullAccess) '
+      + '(also through s3:*, s3:Put*, * or NotAction, and through the AWS managed policies AdministratorAccess, PowerUserAccess, AmazonS3FullAccess '
+      + 'and AWSCloudTrail_FullAccess; other AWS managed policies are taken not to grant it) '
       + 'only to the principals listed in the Aspect\'s administratorArns. Roles with generated names cannot be matched: give them a roleName.',
     controls: ['Security Hub IAM.1 and IAM.21 (related: full "*" and service-wide wildcards)', 'CIS AWS Foundations v1.4.0 1.16 (related)',
       'Control Tower CT.IAM.PR.3, CT.IAM.PR.5 (related: s3:* and Allow with NotAction)', 'cdk-nag AwsSolutions-IAM5 (related)',
