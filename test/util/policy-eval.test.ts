@@ -234,6 +234,22 @@ describe('BucketPolicyEvaluator against a real CDK bucket policy', () => {
       .rejects.toThrow(/iam-simulate rejected the simulation \(invalid\.action\)/);
   });
 
+  test('fails loudly when a condition value cannot be judged (a role name where ArnNotLike needs an ARN), instead of switching the Deny off', async () => {
+    const stack = newStack();
+    const bucket = new s3.Bucket(stack, 'Data');
+    bucket.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'DenyAllButBreakGlass',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['s3:*'],
+      resources: [bucket.bucketArn, bucket.arnForObjects('*')],
+      conditions: { ArnNotLike: { 'aws:PrincipalArn': ['BreakGlass'] } },
+    }));
+    const malformed = BucketPolicyEvaluator.fromTemplate(Template.fromStack(stack).toJSON());
+    await expect(malformed.evaluate({ principal: APP_ROLE, action: 's3:GetObject' }))
+      .rejects.toThrow(/iam-simulate could not judge a condition of the policy for s3:GetObject/);
+  });
+
   test('fails loudly when the resource does not fit the action', async () => {
     await expect(policy.evaluate({ principal: APP_ROLE, action: 's3:ListBucket', resource: 'object' }))
       .rejects.toThrow(/iam-simulate rejected the simulation/);

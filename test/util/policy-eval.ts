@@ -580,6 +580,13 @@ export class BucketPolicyEvaluator {
       );
     }
     const analysis = raw.result.analysis;
+    // A condition value the simulator cannot read (e.g. a role name where ArnNotLike needs an ARN) makes
+    // it answer "no match" whatever the operator, which can switch a Deny off: never a silent result.
+    const conditionErrors = conditionValueErrors(analysis);
+    if (conditionErrors.length > 0) {
+      throw new Error(`iam-simulate could not judge a condition of the policy for ${request.action} on `
+        + `${simulation.request.resource.resource}: ${[...new Set(conditionErrors)].join('; ')}`);
+    }
     return {
       result: raw.overallResult,
       simulation,
@@ -601,4 +608,19 @@ export class BucketPolicyEvaluator {
     }
     return resource;
   }
+}
+
+/** The errors the simulator reports on condition values anywhere in its analysis (objects with `operator` or `conditionKeyValue`). */
+function conditionValueErrors(analysis: unknown): string[] {
+  const found: string[] = [];
+  const walk = (node: unknown, inCondition: boolean): void => {
+    if (Array.isArray(node)) { node.forEach(n => walk(n, inCondition)); return; }
+    if (node === null || typeof node !== 'object') { return; }
+    const record = node as Record<string, unknown>;
+    const condition = inCondition || 'operator' in record || 'conditionKeyValue' in record;
+    if (condition && Array.isArray(record.errors)) { found.push(...record.errors.map(String)); }
+    for (const value of Object.values(record)) { walk(value, condition); }
+  };
+  walk(analysis, false);
+  return found;
 }
