@@ -1,5 +1,5 @@
 import { AccessRestriction, AccessRestrictionOptions } from './access-restriction';
-import { exemptionsOf, PRINCIPAL_HELP, principalProblem } from '../private/exemptions';
+import { exemptionsOf, PRINCIPAL_HELP, principalProblem, refuseListToken } from '../private/exemptions';
 import { RestrictionSpec } from '../private/restrictions';
 import { checkStringList } from '../private/validate';
 
@@ -58,6 +58,7 @@ export class AdminOnlyChanges extends AccessRestriction {
   constructor(props: AdminOnlyChangesProps) {
     super();
     const owner = 'AdminOnlyChanges';
+    refuseListToken(owner, 'administratorArns', props.administratorArns);
     checkStringList(owner, 'administratorArns', props.administratorArns, {
       allowEmpty: false, check: principalProblem, patternHelp: PRINCIPAL_HELP,
     });

@@ -2,6 +2,7 @@ import { Annotations, ArnFormat, CfnResource, Fn, Lazy, Stack, Token } from 'aws
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IConstruct } from 'constructs';
+import { invalidProp } from './errors';
 import { checkPolicySize } from './policy-size';
 
 /**
@@ -87,6 +88,9 @@ export function addBucketServiceRole(bucket: IConstruct, roleArn: string): void 
 }
 
 const SOURCE_IP_KEY = 'aws:SourceIp';
+
+/** The restriction prop a condition key's values come from, for messages. */
+const PROP_OF_KEY: Record<string, string> = { 'aws:SourceVpce': 'vpcEndpointIds', 'aws:SourceVpc': 'vpcIds', 'aws:SourceIp': 'cidrs' };
 const ENDPOINT_KEYS = ['aws:SourceVpce', 'aws:SourceVpc'];
 
 /**
@@ -163,6 +167,12 @@ export class BucketRestrictions {
       }
       const operator = (conditions[clause.operator] ??= {});
       const existing = operator[clause.key];
+      if (existing !== undefined && (Token.isUnresolved(existing) || Token.isUnresolved(clause.values))) {
+        invalidProp(spec.kind, PROP_OF_KEY[clause.key] ?? clause.key, Token.isUnresolved(clause.values) ? clause.values : existing,
+          `is a list token (such as a CommaDelimitedList parameter) that anyOf would merge with the ${clause.key} values of another member, `
+          + 'and CloudFormation cannot add elements to a list known only at deploy time',
+          'Give the values in one member, or pass a list of strings whose elements may be tokens (Fn.select(i, param.valueAsList)).');
+      }
       operator[clause.key] = existing === undefined ? [...clause.values] : [...new Set([...existing, ...clause.values])];
     }
     const bools: Record<string, string> = {};

@@ -402,6 +402,40 @@ describe.each(MAKERS)('%s exemptPrincipalArns', (owner, make) => {
 
     expect(() => make({ exemptPrincipalArns: [arn.valueAsString, 'BreakGlass'] })).not.toThrow();
   });
+
+  test('fails with a list token (it would be combined with the exemptions, which CloudFormation cannot do)', () => {
+    const list = new CfnParameter(newStack(), 'Principals', { type: 'CommaDelimitedList' }).valueAsList;
+    expectInvalid(() => make({ exemptPrincipalArns: list }), owner, 'exemptPrincipalArns', JSON.stringify(list), /Fn\.select\(0, param\.valueAsList\)/);
+  });
+});
+
+describe('list tokens', () => {
+  const list = (stack: Stack, id: string) => new CfnParameter(stack, id, { type: 'CommaDelimitedList' }).valueAsList;
+
+  test('a list token of endpoint ids or CIDRs in one restriction synthesizes as the parameter', () => {
+    const stack = newStack();
+    const endpoints = new s3.Bucket(stack, 'Endpoints');
+    endpoints.with(new VpcEndpointOnly({ vpcEndpointIds: list(stack, 'Endpoint') }));
+    const ips = new s3.Bucket(stack, 'Ips');
+    ips.with(new SourceIpOnly({ cidrs: list(stack, 'Cidrs') }));
+    const statements = Object.values<any>(Template.fromStack(stack).findResources('AWS::S3::BucketPolicy'))
+      .flatMap(p => p.Properties.PolicyDocument.Statement).filter((st: any) => String(st.Sid).startsWith('Restrict'));
+    expect(statements.map((st: any) => st.Condition.StringNotEquals?.['aws:SourceVpce'] ?? st.Condition.NotIpAddress?.['aws:SourceIp']))
+      .toEqual([{ Ref: 'Endpoint' }, { Ref: 'Cidrs' }]);
+  });
+
+  test('fails when anyOf would merge a list token with another member\'s values of the same key', () => {
+    const stack = newStack();
+    const ids = list(stack, 'Endpoint');
+    expectInvalid(() => new s3.Bucket(stack, 'Data').with(AccessRestriction.anyOf(
+      new VpcEndpointOnly({ vpcEndpointIds: ids }), new VpcEndpointOnly({ vpcEndpointIds: [ENDPOINT_ID] }))),
+    'AnyOf', 'vpcEndpointIds', JSON.stringify(ids), /Give the values in one member/);
+  });
+
+  test('AdminOnlyChanges fails with a list token of administrators', () => {
+    const ids = list(newStack(), 'Admins');
+    expectInvalid(() => new AdminOnlyChanges({ administratorArns: ids }), 'AdminOnlyChanges', 'administratorArns', JSON.stringify(ids), /Fn\.select/);
+  });
 });
 
 // ---------------------------------------------------------------------------
