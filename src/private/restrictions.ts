@@ -223,9 +223,11 @@ export class BucketRestrictions {
 
   private warnIfNetworksAnded(): void {
     if (this.warnedAndedNetworks) { return; }
-    const separate = this.specs.filter(s => s.kind !== 'AnyOf');
-    const hasIp = separate.some(s => s.clauses.some(c => c.key === SOURCE_IP_KEY));
-    const hasEndpoint = separate.some(s => s.clauses.some(c => ENDPOINT_KEYS.includes(c.key)));
+    // A statement every request must pass by its source IP (all its alternatives are aws:SourceIp), and another
+    // one that lets requests in through an endpoint: endpoint requests carry no aws:SourceIp, so they fail the first.
+    const ipOnly = this.specs.filter(s => s.clauses.length > 0 && s.clauses.every(c => c.key === SOURCE_IP_KEY));
+    const hasIp = ipOnly.length > 0;
+    const hasEndpoint = this.specs.some(s => !ipOnly.includes(s) && s.clauses.some(c => ENDPOINT_KEYS.includes(c.key)));
     if (hasIp && hasEndpoint) {
       this.warnedAndedNetworks = true;
       Annotations.of(this.bucket).addWarningV2('cdk-secure-bucket:AccessRestriction.endpointAndSourceIpAnded',

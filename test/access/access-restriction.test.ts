@@ -753,6 +753,28 @@ describe('AccessRestriction', () => {
     expect(warningIds(stack).filter(id => id === ENDPOINT_AND_IP_ANDED)).toHaveLength(1);
   });
 
+  test('an anyOf with an endpoint alternative and a separate SourceIpOnly warn too: the endpoint alternative can never pass', () => {
+    const stack = newStack();
+    const bucket = new s3.Bucket(stack, 'Data');
+    const role = new iam.Role(stack, 'App', { assumedBy: new iam.AccountRootPrincipal() });
+
+    bucket.with(AccessRestriction.anyOf(new VpcEndpointOnly({ vpcEndpointIds: [ENDPOINT_ID] }), new RoleOnly({ roles: [role] })));
+    bucket.with(new SourceIpOnly({ cidrs: ['203.0.113.0/24'] }));
+
+    expect(warningIds(stack).filter(id => id === ENDPOINT_AND_IP_ANDED)).toHaveLength(1);
+  });
+
+  test('an anyOf of SourceIpOnly and RoleOnly next to VpcEndpointOnly raises no warning (the role passes through the endpoint)', () => {
+    const stack = newStack();
+    const bucket = new s3.Bucket(stack, 'Data');
+    const role = new iam.Role(stack, 'App', { assumedBy: new iam.AccountRootPrincipal() });
+
+    bucket.with(AccessRestriction.anyOf(new SourceIpOnly({ cidrs: ['203.0.113.0/24'] }), new RoleOnly({ roles: [role] })));
+    bucket.with(new VpcEndpointOnly({ vpcEndpointIds: [ENDPOINT_ID] }));
+
+    expect(warningIds(stack)).not.toContain(ENDPOINT_AND_IP_ANDED);
+  });
+
   test('anyOf of VpcEndpointOnly and SourceIpOnly raises no warning', () => {
     const stack = newStack();
     const bucket = new s3.Bucket(stack, 'Data');
