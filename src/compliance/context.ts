@@ -288,5 +288,6 @@ export function renderResource(resource: CfnResource, onRendered?: RenderedCallb
     properties: body.Properties ?? {},
     deletionPolicy: body.DeletionPolicy,
     updateReplacePolicy: body.UpdateReplacePolicy,
+    ...(body.Condition !== undefined ? { condition: body.Condition } : {}),
   };
 }

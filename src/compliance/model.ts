@@ -19,6 +19,8 @@ export interface ResourceView {
   readonly deletionPolicy?: string | { readonly [key: string]: unknown };
   /** `UpdateReplacePolicy`, as `deletionPolicy`. */
   readonly updateReplacePolicy?: string | { readonly [key: string]: unknown };
+  /** The CloudFormation `Condition` the resource is created under, if any: it may not exist when deployed. */
+  readonly condition?: string;
 }
 
 /** What a rule says about one resource. */

@@ -542,6 +542,17 @@ describe('bucket policy rules', () => {
     expect(verdictOf(updateSnapshot(newStack()), 'SB-KMS-2')).toMatchObject({ status: 'fail' });
   });
 
+  test('SB-S3-7 and SB-S3-8 cannot verify a TLS Deny whose policy is created under a CloudFormation condition (it may not be deployed)', () => {
+    const stack = newStack();
+    const { bucket, policy } = compliantL1(stack);
+    policy.cfnOptions.condition = new CfnCondition(stack, 'IsProd', { expression: Fn.conditionEquals(Aws.ACCOUNT_ID, '111111111111') });
+    expect(verdictOf(bucket, 'SB-S3-7')).toMatchObject({ status: 'cannot-verify' });
+    expect(verdictOf(bucket, 'SB-S3-8')).toMatchObject({ status: 'cannot-verify' });
+    // Without the condition, the same policy passes.
+    policy.cfnOptions.condition = undefined;
+    expect(verdictOf(bucket, 'SB-S3-7')).toMatchObject({ status: 'pass' });
+  });
+
   test('SB-S3-7 and SB-S3-8 read condition keys ignoring case, as IAM does', () => {
     const build = l1Policy(b => [
       tlsDeny(b, { Condition: { Bool: { 'aws:securetransport': 'false' } } }),

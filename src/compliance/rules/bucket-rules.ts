@@ -46,7 +46,8 @@ function lifecycleRules(ctx: BucketContext, has: (rule: any) => boolean): { matc
 
 /** The Deny statements of the bucket policy that apply to everyone and every S3 action. */
 function denyAllStatements(ctx: BucketContext): { statements: any[]; unknown: boolean } {
-  const { statements, unknown } = bucketStatements(ctx);
+  // The Denies a bucket must have count only when their policy is deployed whatever the conditions.
+  const { statements, unknown } = bucketStatements(ctx, true);
   return {
     statements: statements.filter(s => s.Effect === 'Deny' && allS3Actions(s.Action) && isAnyPrincipal(s.Principal)),
     unknown,
@@ -240,7 +241,8 @@ export const BUCKET_RULES: BucketRule[] = [
     appliesTo: 'any',
     cause: 'The bucket policy does not deny requests without TLS on both the bucket and its objects.',
     explanation: 'A Deny of s3:* to everyone on the bucket ARN and bucket/* when aws:SecureTransport is false keeps data and credentials off plain HTTP. '
-      + 'That must be the Deny\'s only condition: IAM ANDs conditions, so another one would leave some requests without TLS allowed.',
+      + 'That must be the Deny\'s only condition: IAM ANDs conditions, so another one would leave some requests without TLS allowed. '
+      + 'A policy created under a CloudFormation Condition may not be deployed: its Deny cannot be verified.',
     controls: ['Security Hub S3.5', 'CIS AWS Foundations v3.0.0 2.1.1, v1.4.0 2.1.2', 'Control Tower CT.S3.PR.8', 'cdk-nag AwsSolutions-S10',
       'cdk-nag NIST.800.53.R5-S3BucketSSLRequestsOnly'],
     check: ctx => {

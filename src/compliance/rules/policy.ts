@@ -73,9 +73,15 @@ export function statementsOf(documents: unknown[]): Statements {
   return { statements, unknown };
 }
 
-/** Every statement of every bucket policy of the bucket. */
-export function bucketStatements(ctx: BucketContext): Statements {
-  return statementsOf(ctx.policies.map(p => p.properties?.PolicyDocument));
+/**
+ * Every statement of every bucket policy of the bucket. With `deployedOnly` (for a statement the bucket
+ * must have), the statements of a policy created under a CloudFormation condition are left out, as they
+ * may not be deployed, and make the result unknown.
+ */
+export function bucketStatements(ctx: BucketContext, deployedOnly: boolean = false): Statements {
+  const policies = deployedOnly ? ctx.policies.filter(p => p.condition === undefined) : ctx.policies;
+  const found = statementsOf(policies.map(p => p.properties?.PolicyDocument));
+  return policies.length < ctx.policies.length ? { ...found, unknown: true } : found;
 }
 
 /** `arn:aws-cn:...` and `arn:aws-us-gov:...` as `arn:aws:...`, so one pattern covers every partition. */
