@@ -45,6 +45,8 @@ interface PolicyAttribution {
   readonly byReference: Map<string, ResourceView[]>;
   readonly byName: Map<string, ResourceView[]>;
   readonly unattributed: ResourceView[];
+  /** Policies on a bucket of another stack, by its stack's name: the rest of the export name (`<logical id><hash>`). */
+  readonly byImport: Map<string, { readonly rest: string; readonly view: ResourceView }[]>;
   /** Each policy's position in the stack, to keep a bucket's policies in template order. */
   readonly order: Map<ResourceView, number>;
 }
@@ -65,8 +67,10 @@ export class StackIndex {
 
   /**
    * @param onRendered receives the template fragment of every resource rendered with its properties
+   * @param policiesInOtherStacks the bucket policies of other stacks of the app attached to a bucket of this one
    */
-  constructor(public readonly stack: Stack, onRendered?: RenderedCallback) {
+  constructor(public readonly stack: Stack, onRendered?: RenderedCallback,
+    private readonly policiesInOtherStacks: (bucket: ResourceView) => ResourceView[] = () => []) {
     for (const c of stack.node.findAll()) {
       if (Stack.of(c) !== stack) { continue; }
       if (c instanceof CfnParameter) {
@@ -119,8 +123,9 @@ export class StackIndex {
     if (cached && cached.trustedAccounts === trustedAccounts) { return cached; }
     const { byReference, byName, unattributed, order } = this.bucketPolicies();
     const name = bucket.properties?.BucketName;
-    const policies = [...byReference.get(bucket.logicalId) ?? [], ...(typeof name === 'string' ? byName.get(name) ?? [] : [])]
-      .sort((a, b) => order.get(a)! - order.get(b)!);
+    const elsewhere = this.policiesInOtherStacks(bucket);
+    const policies = [...[...byReference.get(bucket.logicalId) ?? [], ...(typeof name === 'string' ? byName.get(name) ?? [] : [])]
+      .sort((a, b) => order.get(a)! - order.get(b)!), ...elsewhere];
     const keyId = bucket.properties?.BucketEncryption?.ServerSideEncryptionConfiguration?.[0]?.ServerSideEncryptionByDefault?.KMSMasterKeyID;
     const context: BucketContext = {
       bucket,
@@ -133,6 +138,7 @@ export class StackIndex {
       trustedAccounts,
       // A parameter or another unknown value never names this bucket's logical id or literal name.
       unattributedPolicies: unattributed,
+      policiesInOtherStacks: elsewhere,
       lookup: id => this.lookup(id),
     };
     this.contexts.set(bucket, context);
@@ -147,7 +153,7 @@ export class StackIndex {
    */
   private bucketPolicies(): PolicyAttribution {
     if (this.attribution) { return this.attribution; }
-    const attribution: PolicyAttribution = { byReference: new Map(), byName: new Map(), unattributed: [], order: new Map() };
+    const attribution: PolicyAttribution = { byReference: new Map(), byName: new Map(), unattributed: [], byImport: new Map(), order: new Map() };
     const add = (map: Map<string, ResourceView[]>, key: string, view: ResourceView) => {
       const list = map.get(key);
       if (list) { list.push(view); } else { map.set(key, [view]); }
@@ -161,9 +167,30 @@ export class StackIndex {
       if (typeof target === 'string') { add(attribution.byName, target, r); }
       const ref = referenceOf(target, logicalId => this.lookup(logicalId));
       if (isIntrinsic(target) && (ref.kind === 'parameter' || ref.kind === 'unknown')) { attribution.unattributed.push(r); }
+      const exportName = target?.['Fn::ImportValue'];
+      const imported = typeof exportName === 'string' ? /^([^:]+):ExportsOutputRef(.+)$/.exec(exportName) : null;
+      if (imported) {
+        const list = attribution.byImport.get(imported[1]) ?? [];
+        list.push({ rest: imported[2], view: r });
+        attribution.byImport.set(imported[1], list);
+      }
     }
     this.attribution = attribution;
     return attribution;
+  }
+
+  /**
+   * This stack's bucket policies attached to a bucket of another stack of the app: through an import of
+   * that stack's export of the bucket's name (`Stack:ExportsOutputRef<logical id><hash>`), or by the
+   * bucket's literal name. Only this stack's own policies by name are attributed here (`bucketContext`).
+   */
+  public policiesAttachedTo(stackName: string, bucket: ResourceView): ResourceView[] {
+    const { byName, byImport } = this.bucketPolicies();
+    const name = bucket.properties?.BucketName;
+    // CDK names the export after the logical id and 8 hexadecimal digits of a hash.
+    const imported = (byImport.get(stackName) ?? [])
+      .filter(({ rest }) => rest.startsWith(bucket.logicalId) && rest.length === bucket.logicalId.length + 8).map(({ view }) => view);
+    return [...imported, ...(typeof name === 'string' ? byName.get(name) ?? [] : [])];
   }
 
   /** The `AWS::KMS::Key` of the stack a key reference names, directly or through an `AWS::KMS::Alias`. */

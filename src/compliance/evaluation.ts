@@ -1,4 +1,4 @@
-import { CfnResource, Stack, Token, Validations } from 'aws-cdk-lib';
+import { CfnResource, Stack, Stage, Token, Validations } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { IDENTITY_POLICY_TYPES, RenderedCallback, StackIndex } from './context';
 import { BucketContext, ResourceView, Rule, Verdict } from './model';
@@ -140,6 +140,8 @@ export function acknowledgementOf(construct: IConstruct, ruleId: string): Acknow
 /** One StackIndex per stack for one evaluation pass. */
 export class IndexCache {
   private readonly indexes = new Map<Stack, StackIndex>();
+  /** The stacks of each Stage (the app is one) that hold a bucket policy, found once (`policiesInOtherStacks`). */
+  private readonly policyStacks = new Map<IConstruct, Stack[]>();
 
   /** @param onRendered receives the template fragment of every resource rendered for the rules */
   constructor(private readonly onRendered?: RenderedCallback) {}
@@ -149,6 +151,7 @@ export class IndexCache {
     for (const stack of [...this.indexes.keys()]) {
       if (predicate(stack)) { this.indexes.delete(stack); }
     }
+    this.policyStacks.clear();
   }
 
   /** The indexes built so far. */
@@ -160,9 +163,30 @@ export class IndexCache {
     const stack = Stack.of(resource);
     let index = this.indexes.get(stack);
     if (!index) {
-      index = new StackIndex(stack, this.onRendered);
+      index = new StackIndex(stack, this.onRendered, bucket => this.policiesInOtherStacks(stack, bucket));
       this.indexes.set(stack, index);
     }
     return index;
+  }
+
+  /**
+   * The bucket policies of the app's other stacks attached to `bucket` of `stack`: only one policy per
+   * bucket takes effect, so a second one in another stack silently replaces the bucket's own.
+   */
+  private policiesInOtherStacks(stack: Stack, bucket: ResourceView): ResourceView[] {
+    // A cross-stack reference stays within one Stage (an assembly); the stacks of other Stages are synthesized apart.
+    const stage = Stage.of(stack) ?? stack.node.root;
+    let stacks = this.policyStacks.get(stage);
+    if (!stacks) {
+      const found = new Set<Stack>();
+      for (const c of stage.node.findAll()) {
+        if (CfnResource.isCfnResource(c) && c.cfnResourceType === 'AWS::S3::BucketPolicy' && (Stage.of(c) ?? c.node.root) === stage) {
+          found.add(Stack.of(c));
+        }
+      }
+      stacks = [...found];
+      this.policyStacks.set(stage, stacks);
+    }
+    return stacks.filter(s => s !== stack).flatMap(s => this.of(s).policiesAttachedTo(stack.stackName, bucket));
   }
 }

@@ -53,6 +53,11 @@ export interface BucketContext {
    * any of them may be attached to this bucket.
    */
   readonly unattributedPolicies?: ResourceView[];
+  /**
+   * Bucket policies of other stacks of the app attached to this bucket (through a cross-stack export of its
+   * name, or its literal name); also in `policies`.
+   */
+  readonly policiesInOtherStacks?: ResourceView[];
   /** Looks up a resource of the bucket's stack by logical id (to tell a reference to a role from one to a parameter). */
   readonly lookup?: (logicalId: string) => ResourceView | undefined;
 }

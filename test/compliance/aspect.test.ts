@@ -417,6 +417,18 @@ describe('SecureBucketAspect', () => {
     });
   });
 
+  test('a second bucket policy in another stack, attached through a cross-stack reference, fails SB-S3-15 on the bucket', () => {
+    const app = newApp();
+    const data = new Stack(app, 'Data', { env: { account: ACCOUNT, region: 'us-east-1' } });
+    const bucket = new SecureBucket(data, 'Bucket');
+    const other = new Stack(app, 'Other', { env: { account: ACCOUNT, region: 'us-east-1' } });
+    new s3.BucketPolicy(other, 'Second', { bucket }).document.addStatements(new iam.PolicyStatement({
+      principals: [new iam.AccountPrincipal(ACCOUNT)], actions: ['s3:GetObject'], resources: [bucket.arnForObjects('*')],
+    }));
+    SecureBucketAspect.applyTo(app);
+    expect(() => app.synth()).toThrow(/\[SB-S3-15\] Data\/Bucket\/Resource: .*2 bucket policies: .*Other\/Second \(another stack\)/);
+  });
+
   describe('options', () => {
     test.each<[string, SecureBucketAspectProps, RegExp]>([
       ['an unknown rule id in excludedRules', { excludedRules: { 'SB-S3-99': 'no such rule' } },

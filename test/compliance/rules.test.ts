@@ -7,6 +7,7 @@ import { IConstruct } from 'constructs';
 import { FindingLevel, SecureBucketAspect } from '../../src/compliance/aspect';
 import { EvaluationOptionsInput } from '../../src/compliance/evaluation';
 import { ALL_RULES } from '../../src/compliance/rules';
+import { SecureBucket } from '../../src/secure-bucket';
 import {
   ACCOUNT, compliantL1, compliantL2, compliantLogBucketL2, l1, minTlsDeny, newApp, newStack, OTHER_ACCOUNT, tlsDeny, verdictOf,
 } from '../util/compliance';
@@ -551,6 +552,42 @@ describe('bucket policy rules', () => {
     // Without the condition, the same policy passes.
     policy.cfnOptions.condition = undefined;
     expect(verdictOf(bucket, 'SB-S3-7')).toMatchObject({ status: 'pass' });
+  });
+
+  describe('SB-S3-15 and the policy rules see a bucket policy of another stack of the app', () => {
+    /** A SecureBucket in stack Data, and a second policy for it in stack Other: by a cross-stack reference, or by literal name. */
+    function withPolicyElsewhere(how: 'reference' | 'name', statement: iam.PolicyStatement) {
+      const app = newApp();
+      const data = new Stack(app, 'Data', { env: ENV });
+      const bucket = new SecureBucket(data, 'Bucket', { bucketName: how === 'name' ? 'data-bucket-111111111111' : undefined });
+      const other = new Stack(app, 'Other', { env: ENV });
+      const target = how === 'reference' ? bucket : s3.Bucket.fromBucketName(other, 'Imported', 'data-bucket-111111111111');
+      const policy = new s3.BucketPolicy(other, 'Second', { bucket: target });
+      policy.document.addStatements(statement);
+      // The cross-stack reference becomes an import of the bucket's exported name when the app is prepared.
+      app.synth();
+      return bucket;
+    }
+    const foreignRead = new iam.PolicyStatement({ principals: [new iam.AccountPrincipal('999999999999')], actions: ['s3:GetObject'], resources: ['*'] });
+
+    test.each(['reference', 'name'] as const)('by %s: two policies (SB-S3-15), and the other stack\'s grant is judged (SB-S3-14)', (how) => {
+      const bucket = withPolicyElsewhere(how, foreignRead);
+      expect(verdictOf(bucket, 'SB-S3-15')).toMatchObject({
+        status: 'fail', detail: expect.stringMatching(/^2 bucket policies: .*Other\/Second \(another stack\)$/),
+      });
+      expect(verdictOf(bucket, 'SB-S3-14')).toMatchObject({ status: 'fail', detail: expect.stringMatching(/999999999999/) });
+    });
+
+    test('a policy of another stack on another bucket is not this bucket\'s', () => {
+      const app = newApp();
+      const data = new Stack(app, 'Data', { env: ENV });
+      const bucket = new SecureBucket(data, 'Bucket');
+      const other = new Stack(app, 'Other', { env: ENV });
+      new s3.BucketPolicy(other, 'Second', { bucket: new s3.Bucket(other, 'Elsewhere') }).document.addStatements(foreignRead);
+      new s3.BucketPolicy(other, 'ByName', { bucket: s3.Bucket.fromBucketName(other, 'Imported', 'someone-elses-bucket') }).document.addStatements(foreignRead);
+      expect(verdictOf(bucket, 'SB-S3-15')).toMatchObject({ status: 'pass' });
+      expect(verdictOf(bucket, 'SB-S3-14')).toMatchObject({ status: 'pass' });
+    });
   });
 
   test('SB-S3-7 and SB-S3-8 read condition keys ignoring case, as IAM does', () => {

@@ -1,6 +1,6 @@
 /**
  * Test helpers for the compliance rules: evaluate one resource directly (as the Aspect and the
- * cdk-nag pack do, through `evaluateResource` and a `StackIndex`), and build small stacks.
+ * cdk-nag pack do, through `evaluateResource` and an `IndexCache`), and build small stacks.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -9,8 +9,7 @@ import { App, AppProps, CfnResource, Duration, RemovalPolicy, Stack, StackProps 
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IConstruct } from 'constructs';
-import { StackIndex } from '../../src/compliance/context';
-import { evaluateResource, evaluationOptions, EvaluationOptionsInput, Outcome } from '../../src/compliance/evaluation';
+import { evaluateResource, evaluationOptions, EvaluationOptionsInput, IndexCache, Outcome } from '../../src/compliance/evaluation';
 
 export const ACCOUNT = '111111111111';
 export const OTHER_ACCOUNT = '222222222222';
@@ -44,7 +43,8 @@ export function l1(construct: IConstruct): CfnResource {
 /** Every rule's outcome on one resource, evaluated directly. */
 export function outcomesOf(construct: IConstruct, options: EvaluationOptionsInput = {}): Outcome[] {
   const resource = l1(construct);
-  return evaluateResource(resource, new StackIndex(Stack.of(resource)), evaluationOptions('test', options));
+  // As the Aspect and the cdk-nag pack do: through the cache, which also finds the policies of other stacks.
+  return evaluateResource(resource, new IndexCache().of(resource), evaluationOptions('test', options));
 }
 
 /** A rule's verdict, with the path of the resource the finding is reported on. */
