@@ -390,6 +390,16 @@ def test_fails_with_a_malformed_cidr(cidr, problem):
     assert message.endswith(f"(got \"{cidr}\"). Use CIDR blocks such as 203.0.113.0/24 (IPv4 /0-/32) or 2001:db8::/32 (IPv6 /0-/128).")
 
 
+@pytest.mark.parametrize("principal, reason", [
+    ("arn:aws:sts::111111111111:assumed-role/Admin/alice", "it is a role session (assumed-role) ARN"),
+    ("arn:aws:iam::111111111111:group/admins", "it is an IAM group"),
+    ("*", "a bare wildcard would exempt every role of the account"),
+])
+def test_fails_with_a_principal_aws_principal_arn_never_equals(principal, reason):
+    with pytest.raises(RuntimeError, match=re.escape(f"[VpcEndpointOnly] 'exemptPrincipalArns[0]' is malformed: {reason}")):
+        VpcEndpointOnly(vpc_endpoint_ids=[ENDPOINT_ID], exempt_principal_arns=[principal])
+
+
 def test_fails_with_any_of_one_restriction():
     with pytest.raises(RuntimeError, match=re.escape("[AccessRestriction.anyOf] 'restrictions' needs at least two restrictions to choose between (got 1).")):
         AccessRestriction.any_of(VpcEndpointOnly(vpc_ids=[VPC_ID]))

@@ -472,9 +472,36 @@ class TestErrors:
         with pytest.raises(RuntimeError, match=message):
             BucketSecurityMonitor(new_stack(), "Monitor", all_buckets=True, **props)
 
+    @pytest.mark.parametrize("attributes, message", [
+        ({"bucket_name": "eu-bucket", "region": "eu-west-1"}, r"'buckets' holds a bucket of region eu-west-1, but the monitor is in us-east-1"),
+        ({"bucket_name": "their-bucket", "account": "222222222222"}, r"'buckets' holds a bucket of account 222222222222"),
+    ])
+    def test_fails_on_a_bucket_of_another_region_or_account(self, attributes, message):
+        stack = new_stack()
+        elsewhere = s3.Bucket.from_bucket_attributes(stack, "Elsewhere", **attributes)
+        with pytest.raises(RuntimeError, match=message):
+            BucketSecurityMonitor(stack, "Monitor", buckets=[elsewhere])
+
     def test_a_wrong_python_type_is_a_type_error_before_reaching_javascript(self):
         with pytest.raises(TypeError, match="all_buckets"):
             BucketSecurityMonitor(new_stack(), "Monitor", all_buckets="yes")
+
+    def test_many_buckets_get_more_bucket_rules_each_pattern_within_2048_characters(self):
+        stack = new_stack()
+        buckets = [SecureBucket(stack, f"Data{i}") for i in range(40)]
+        monitor = BucketSecurityMonitor(stack, "Monitor", buckets=buckets)
+        rules = [r for r in Template.from_stack(stack).find_resources("AWS::Events::Rule").values()
+                 if "requestParameters" in r["Properties"]["EventPattern"]["detail"]]
+        assert len(rules) > 1 and len(monitor.rules) == len(rules) + 1
+        names = [n["Ref"] for r in rules for n in r["Properties"]["EventPattern"]["detail"]["requestParameters"]["bucketName"]]
+        assert sorted(names) == sorted(logical_id(b) for b in buckets)
+        def deployed(value):
+            # A reference deploys as a bucket name of at most 63 characters.
+            if isinstance(value, dict):
+                return "x" * 63 if "Ref" in value else {k: deployed(v) for k, v in value.items()}
+            return [deployed(v) for v in value] if isinstance(value, list) else value
+        for rule in rules:
+            assert len(json.dumps(deployed(rule["Properties"]["EventPattern"]), separators=(",", ":"))) <= 2048
 
     def test_an_s3_bucket_that_is_not_a_secure_bucket_is_monitored_too(self):
         stack = new_stack()
