@@ -266,6 +266,13 @@ export class MacieClassification extends Construct {
       invalidProp(owner, 'macie.buckets', bucket.node.path, `holds a bucket of account ${account}, not ${stack.account}`,
         'Classify the buckets of this account only: run the job from a Macie administrator account for the buckets of member accounts.');
     }
+    const region = bucket.env.region;
+    if (!Token.isUnresolved(region) && !Token.isUnresolved(stack.region) && region !== stack.region) {
+      // Macie keeps an inventory of the buckets of the current Region and classifies those
+      // (https://docs.aws.amazon.com/macie/latest/user/monitoring-s3.html).
+      invalidProp(owner, 'macie.buckets', bucket.node.path, `holds a bucket of region ${region}, not ${stack.region}: a Macie job classifies the buckets of its own region`,
+        `Classify it from a monitor in ${region}.`);
+    }
     this.allowKey(bucket);
     // A one-time job runs once, right after it is created: it must wait for the key policy and the
     // bucket policy that let Macie in. (Not on the bucket itself: the job already refers to it.)

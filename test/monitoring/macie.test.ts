@@ -316,6 +316,13 @@ describe('BucketSecurityMonitor macie', () => {
       expect(() => new BucketSecurityMonitor(stack, 'Monitor', { allBuckets: true, macie: { buckets: [foreign] } }))
         .toThrow(/'macie.buckets' holds a bucket of account 222222222222, not 111111111111/);
     });
+
+    test('fails on a bucket of another region', () => {
+      const { stack } = monitorStack();
+      const elsewhere = s3.Bucket.fromBucketAttributes(stack, 'Elsewhere', { bucketName: 'eu-bucket', region: 'eu-west-1' });
+      expect(() => new BucketSecurityMonitor(stack, 'Monitor', { allBuckets: true, macie: { buckets: [elsewhere] } }))
+        .toThrow(/'macie.buckets' holds a bucket of region eu-west-1, not us-east-1: a Macie job classifies the buckets of its own region.*Classify it from a monitor in eu-west-1\./);
+    });
   });
 
   describe('checkers', () => {
