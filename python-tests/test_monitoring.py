@@ -472,15 +472,17 @@ class TestErrors:
         with pytest.raises(RuntimeError, match=message):
             BucketSecurityMonitor(new_stack(), "Monitor", all_buckets=True, **props)
 
-    @pytest.mark.parametrize("attributes, message", [
-        ({"bucket_name": "eu-bucket", "region": "eu-west-1"}, r"'buckets' holds a bucket of region eu-west-1, but the monitor is in us-east-1"),
-        ({"bucket_name": "their-bucket", "account": "222222222222"}, r"'buckets' holds a bucket of account 222222222222"),
+    @pytest.mark.parametrize("attributes, warning, message", [
+        ({"bucket_name": "eu-bucket", "region": "eu-west-1"}, "bucketInAnotherRegion", "is in region eu-west-1, but the monitor is in us-east-1"),
+        ({"bucket_name": "their-bucket", "account": "222222222222"}, "bucketInAnotherAccount", "is in account 222222222222"),
     ])
-    def test_fails_on_a_bucket_of_another_region_or_account(self, attributes, message):
+    def test_warns_on_a_bucket_of_another_region_or_account(self, attributes, warning, message):
         stack = new_stack()
         elsewhere = s3.Bucket.from_bucket_attributes(stack, "Elsewhere", **attributes)
-        with pytest.raises(RuntimeError, match=message):
-            BucketSecurityMonitor(stack, "Monitor", buckets=[elsewhere])
+        BucketSecurityMonitor(stack, "Monitor", buckets=[elsewhere])
+        found = Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp(f"BucketSecurityMonitor\\.{warning}"))
+        assert [w.id for w in found] == ["/Stack/Monitor"]
+        assert message in str(found[0].entry.data)
 
     def test_a_wrong_python_type_is_a_type_error_before_reaching_javascript(self):
         with pytest.raises(TypeError, match="all_buckets"):

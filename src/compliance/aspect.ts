@@ -31,8 +31,9 @@ export interface SecureBucketAspectProps {
   /**
    * Principals allowed to hold bucket-administration permissions (rule SB-IAM-1): full IAM ARNs
    * with wildcards (`arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_Admin_*`,
-   * `arn:aws:iam::*:user/alice`), or role names (`Admin`, `Admin*`), which match a role of that name,
-   * whatever its path, in its own account.
+   * `arn:aws:iam::*:user/alice`, `arn:aws:iam::111111111111:group/ops`), or role names (`Admin`, `Admin*`),
+   * which match a role of that name, whatever its path, in its own account. A role session
+   * (`sts` `assumed-role`) ARN or an ARN without its account is refused: it never names a holder.
    *
    * A role whose name CloudFormation generates cannot be matched by name: give it a `roleName`.
    * An ARN pinned to an account cannot be matched in an environment-agnostic stack: such findings

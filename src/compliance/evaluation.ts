@@ -40,7 +40,7 @@ export function evaluationOptions(owner: string, props: EvaluationOptionsInput):
     });
   }
   (props.administratorArns ?? []).forEach((a, i) => {
-    // '*': every principal administers (the allow-list judges nothing).
+    // A group holds identity policies too; '*': every principal administers (the allow-list judges nothing).
     const problem = principalProblem(a, true);
     if (problem) {
       invalidProp(owner, `administratorArns[${i}]`, a, `is malformed: ${problem}`, PRINCIPAL_HELP);

@@ -26,8 +26,8 @@ import { invalidProp } from '../private/errors';
 export interface BucketSecurityMonitorProps {
   /**
    * The buckets to monitor: their changes raise alerts and their object-level API calls are
-   * logged as CloudTrail data events (see `dataEvents`). More can be added with `addBucket`. They
-   * must be in the monitor's account and region (an error when known to be elsewhere).
+   * logged as CloudTrail data events (see `dataEvents`). More can be added with `addBucket`. Alerts
+   * cover the buckets of the monitor's account and region (a warning when one is known to be elsewhere).
    *
    * @default - none; give buckets here or with `addBucket`, or set `allBuckets`
    */
@@ -312,21 +312,22 @@ export class BucketSecurityMonitor extends Construct implements IBucketMonitor {
   /**
    * An EventBridge rule sees the events of its own region and account only
    * (https://repost.aws/knowledge-center/use-eventbridge-rule-across-regions): a bucket known to be
-   * elsewhere would raise no alert.
+   * elsewhere raises no alert. A warning, not an error: the rest (data events, Config rules) still deploys.
    */
   private checkEnvironment(bucket: s3.IBucket): void {
     const here = Stack.of(this);
     const known = (v: string) => !Token.isUnresolved(v);
     const { account, region } = bucket.env;
     if (known(region) && known(here.region) && region !== here.region) {
-      invalidProp(this, 'buckets', bucket.node.path, `holds a bucket of region ${region}, but the monitor is in ${here.region}: `
-        + 'EventBridge rules see only the events of their own region, so its changes would raise no alert',
-      `Create a BucketSecurityMonitor in ${region} for it.`);
+      Annotations.of(this).addWarningV2('cdk-secure-bucket:BucketSecurityMonitor.bucketInAnotherRegion',
+        `The monitored bucket ${bucket.node.path} is in region ${region}, but the monitor is in ${here.region}: EventBridge rules see only `
+        + `the events of their own region, so its changes raise no alert. Create a BucketSecurityMonitor in ${region} for it.`);
     }
     if (known(account) && known(here.account) && account !== here.account) {
-      invalidProp(this, 'buckets', bucket.node.path, `holds a bucket of account ${account}, but the monitor is in account ${here.account}: `
-        + 'the events of another account\'s buckets reach that account\'s event bus, not this one, so its changes would raise no alert',
-      'Create a BucketSecurityMonitor in that account for it.');
+      Annotations.of(this).addWarningV2('cdk-secure-bucket:BucketSecurityMonitor.bucketInAnotherAccount',
+        `The monitored bucket ${bucket.node.path} is in account ${account}, but the monitor is in account ${here.account}: the events of `
+        + 'another account\'s buckets reach that account\'s event bus, not this one, so its changes raise no alert. '
+        + 'Create a BucketSecurityMonitor in that account for it.');
     }
   }
 

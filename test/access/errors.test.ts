@@ -429,7 +429,7 @@ describe('list tokens', () => {
     const ids = list(stack, 'Endpoint');
     expectInvalid(() => new s3.Bucket(stack, 'Data').with(AccessRestriction.anyOf(
       new VpcEndpointOnly({ vpcEndpointIds: ids }), new VpcEndpointOnly({ vpcEndpointIds: [ENDPOINT_ID] }))),
-    'AnyOf', 'vpcEndpointIds', JSON.stringify(ids), /Give the values in one member/);
+    'AccessRestriction.anyOf', 'vpcEndpointIds', JSON.stringify(ids), /Give the values in one member/);
   });
 
   test('AdminOnlyChanges fails with a list token of administrators', () => {

@@ -417,6 +417,10 @@ describe('SecureBucketAspect', () => {
     });
   });
 
+  test('administratorArns accepts a group ARN and "*" (holders of identity policies), as before', () => {
+    expect(() => new SecureBucketAspect({ administratorArns: [`arn:aws:iam::${ACCOUNT}:group/ops`, '*'] })).not.toThrow();
+  });
+
   test('a second bucket policy in another stack, attached through a cross-stack reference, fails SB-S3-15 on the bucket', () => {
     const app = newApp();
     const data = new Stack(app, 'Data', { env: { account: ACCOUNT, region: 'us-east-1' } });

@@ -546,10 +546,17 @@ describe('bucket policy rules', () => {
   test('SB-S3-7 and SB-S3-8 cannot verify a TLS Deny whose policy is created under a CloudFormation condition (it may not be deployed)', () => {
     const stack = newStack();
     const { bucket, policy } = compliantL1(stack);
-    policy.cfnOptions.condition = new CfnCondition(stack, 'IsProd', { expression: Fn.conditionEquals(Aws.ACCOUNT_ID, '111111111111') });
-    expect(verdictOf(bucket, 'SB-S3-7')).toMatchObject({ status: 'cannot-verify' });
-    expect(verdictOf(bucket, 'SB-S3-8')).toMatchObject({ status: 'cannot-verify' });
+    const isProd = new CfnCondition(stack, 'IsProd', { expression: Fn.conditionEquals(Aws.ACCOUNT_ID, '111111111111') });
+    policy.cfnOptions.condition = isProd;
+    const leftOut = expect.stringMatching(/^the bucket policy \w+ is created under the CloudFormation Condition IsProd, so it may not be deployed$/);
+    expect(verdictOf(bucket, 'SB-S3-7')).toMatchObject({ status: 'cannot-verify', detail: leftOut });
+    expect(verdictOf(bucket, 'SB-S3-8')).toMatchObject({ status: 'cannot-verify', detail: leftOut });
+    // Under the bucket's own Condition, the policy exists whenever the bucket does.
+    bucket.cfnOptions.condition = isProd;
+    expect(verdictOf(bucket, 'SB-S3-7')).toMatchObject({ status: 'pass' });
+    expect(verdictOf(bucket, 'SB-S3-8')).toMatchObject({ status: 'pass' });
     // Without the condition, the same policy passes.
+    bucket.cfnOptions.condition = undefined;
     policy.cfnOptions.condition = undefined;
     expect(verdictOf(bucket, 'SB-S3-7')).toMatchObject({ status: 'pass' });
   });
@@ -650,6 +657,25 @@ describe('bucket policy rules', () => {
     allow({ StringEquals: { 'aws:SourceAccount': stack.account } });
     allow({ StringNotEquals: { 'aws:SourceAccount': OTHER_ACCOUNT } });
     expect(verdictOf(bucket, 'SB-S3-14')).toMatchObject({ status: 'pass' });
+  });
+
+  test('SB-S3-14 passes a service for a source ARN of the stack\'s own account in an environment-agnostic stack, and cannot verify an account from a parameter', () => {
+    const stack = newStack();
+    const bucket = compliantL2(stack, 'Bucket');
+    bucket.addToResourcePolicy(new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal('cloudtrail.amazonaws.com')],
+      actions: ['s3:PutObject'],
+      resources: [bucket.arnForObjects('*')],
+      conditions: { StringEquals: { 'aws:SourceArn': `arn:${Aws.PARTITION}:cloudtrail:${Aws.REGION}:${Aws.ACCOUNT_ID}:trail/t` } },
+    }));
+    expect(verdictOf(bucket, 'SB-S3-14')).toMatchObject({ status: 'pass' });
+    bucket.addToResourcePolicy(new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')],
+      actions: ['s3:PutObject'],
+      resources: [bucket.arnForObjects('*')],
+      conditions: { StringEquals: { 'aws:SourceAccount': new CfnParameter(stack, 'SourceAccount').valueAsString } },
+    }));
+    expect(verdictOf(bucket, 'SB-S3-14')).toMatchObject({ status: 'cannot-verify' });
   });
 
   test('SB-S3-14 cannot tell a literal account from the bucket\'s own in an environment-agnostic stack, and can in an environment', () => {
@@ -825,6 +851,16 @@ describe('SB-IAM-1', () => {
       expect(verdict(withPolicy(s => iam.ManagedPolicy.fromManagedPolicyName(s, 'Team', 'team-policy')))).toMatchObject({
         status: 'cannot-verify', detail: expect.stringMatching(/policy\/team-policy/),
       });
+    });
+
+    test('a group on the administrators allow-list may hold bucket administration', () => {
+      const stack = newStack({ env: ENV });
+      const group = new iam.CfnGroup(stack, 'Ops', {
+        groupName: 'ops',
+        policies: [{ policyName: 'admin', policyDocument: { Statement: [{ Effect: 'Allow', Action: 's3:PutBucketPolicy', Resource: '*' }] } }],
+      });
+      expect(verdictOf(group, 'SB-IAM-1')).toMatchObject({ status: 'fail', detail: expect.stringMatching(/group\/ops/) });
+      expect(verdictOf(group, 'SB-IAM-1', { administratorArns: [`arn:aws:iam::${ACCOUNT}:group/ops`] })).toMatchObject({ status: 'pass' });
     });
 
     test('cannot verify a policy attached to a role named by a parameter', () => {

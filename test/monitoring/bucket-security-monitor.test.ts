@@ -298,16 +298,19 @@ describe('BucketSecurityMonitor', () => {
     });
 
     test.each([
-      ['region', { bucketName: 'eu-bucket', region: 'eu-west-1' },
-        /'buckets' holds a bucket of region eu-west-1, but the monitor is in us-east-1: EventBridge rules see only the events of their own region.*Create a BucketSecurityMonitor in eu-west-1 for it\./],
-      ['account', { bucketName: 'their-bucket', account: '222222222222' },
-        /'buckets' holds a bucket of account 222222222222, but the monitor is in account 111111111111.*Create a BucketSecurityMonitor in that account for it\./],
-    ])('fails on a bucket of another %s: its events never reach this monitor\'s rules', (_what, attributes, message) => {
+      ['region', { bucketName: 'eu-bucket', region: 'eu-west-1' }, 'bucketInAnotherRegion',
+        /is in region eu-west-1, but the monitor is in us-east-1: EventBridge rules see only the events of their own region.*Create a BucketSecurityMonitor in eu-west-1 for it\./],
+      ['account', { bucketName: 'their-bucket', account: '222222222222' }, 'bucketInAnotherAccount',
+        /is in account 222222222222, but the monitor is in account 111111111111.*Create a BucketSecurityMonitor in that account for it\./],
+    ])('warns on a bucket of another %s: its events never reach this monitor\'s rules', (_what, attributes, id, message) => {
       const { stack } = monitorStack();
       const elsewhere = s3.Bucket.fromBucketAttributes(stack, 'Elsewhere', attributes);
-      expect(() => new BucketSecurityMonitor(stack, 'Monitor', { buckets: [elsewhere] })).toThrow(message);
+      new BucketSecurityMonitor(stack, 'Monitor', { buckets: [elsewhere] });
       // The same name without an environment of its own is this account's and region's.
-      expect(() => new BucketSecurityMonitor(stack, 'Monitor2', { buckets: [s3.Bucket.fromBucketName(stack, 'Here', attributes.bucketName)] })).not.toThrow();
+      new BucketSecurityMonitor(stack, 'Monitor2', { buckets: [s3.Bucket.fromBucketName(stack, 'Here', attributes.bucketName)] });
+      const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp(`BucketSecurityMonitor\\.${id}`));
+      expect(warnings.map(w => w.id)).toEqual(['/Stack/Monitor']);
+      expect(String(warnings[0].entry.data)).toMatch(message);
     });
 
     test('fails on a duplicate email', () => {

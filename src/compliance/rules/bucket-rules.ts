@@ -1,4 +1,4 @@
-import { bucketStatements, covers, isAnyPrincipal, knownValue, principalAccount, principalUnknown, referenceOf, render, sidOf } from './policy';
+import { bucketStatements, covers, isAnyPrincipal, knownValue, PARAMETER_TYPE, principalAccount, principalUnknown, referenceOf, render, sidOf } from './policy';
 import {
   asList, BucketContext, BucketRule, cannotVerify, dig, fail, globMatch, isIntrinsic, isUnknown, NOT_APPLICABLE, PASS, ResourceView, UNKNOWN,
 } from '../model';
@@ -45,12 +45,13 @@ function lifecycleRules(ctx: BucketContext, has: (rule: any) => boolean): { matc
 }
 
 /** The Deny statements of the bucket policy that apply to everyone and every S3 action. */
-function denyAllStatements(ctx: BucketContext): { statements: any[]; unknown: boolean } {
-  // The Denies a bucket must have count only when their policy is deployed whatever the conditions.
-  const { statements, unknown } = bucketStatements(ctx, true);
+function denyAllStatements(ctx: BucketContext): { statements: any[]; unknown: boolean; leftOut?: string } {
+  // The Denies a bucket must have count only when their policy is deployed whenever the bucket is.
+  const { statements, unknown, leftOut } = bucketStatements(ctx, true);
   return {
     statements: statements.filter(s => s.Effect === 'Deny' && allS3Actions(s.Action) && isAnyPrincipal(s.Principal)),
     unknown,
+    leftOut,
   };
 }
 
@@ -62,24 +63,35 @@ const ACCOUNT_KEYS = ['aws:principalaccount', 'aws:sourceaccount', 'aws:sourceow
 /**
  * The accounts an Allow's conditions name (`self` for the bucket's own): the values of
  * aws:PrincipalAccount, aws:SourceAccount and aws:SourceOwner, and the account of aws:PrincipalArn and
- * aws:SourceArn ARNs, under operators that grant to them (not negated, not Null). Values not known at
- * synth or with a wildcard are left out (SB-S3-12 judges those).
+ * aws:SourceArn ARNs, under operators that grant to them (not negated, not Null); `unknown` when a value
+ * is not known at synth (a parameter), so that the rule cannot pass.
  */
-function conditionAccounts(condition: unknown, ctx: BucketContext): string[] {
-  if (condition === undefined || isIntrinsic(condition)) { return []; }
+function conditionAccounts(condition: unknown, ctx: BucketContext): { accounts: string[]; unknown: boolean } {
+  if (condition === undefined) { return { accounts: [], unknown: false }; }
+  if (isIntrinsic(condition)) { return { accounts: [], unknown: true }; }
   const accounts: string[] = [];
+  let unknown = false;
   for (const [operator, block] of Object.entries<any>(condition as object)) {
-    if (/Not|^Null$/.test(operator) || isIntrinsic(block)) { continue; }
+    if (/Not|^Null$/.test(operator)) { continue; }
+    if (isIntrinsic(block)) { unknown = true; continue; }
     for (const [key, value] of Object.entries<unknown>(block ?? {})) {
       if (!ACCOUNT_KEYS.includes(key.toLowerCase())) { continue; }
       for (const v of isIntrinsic(value) ? [value] : asList<unknown>(value)) {
-        const text = render(v).split('${AWS::AccountId}').join(ctx.account ?? 'SELF');
+        const text = render(v).split('${AWS::AccountId}').join(ctx.account ?? 'SELF').split('${AWS::Region}').join('region');
         const account = /^\d{12}$/.test(text) ? text : /^arn:aws[a-z-]*:[^:]*:[^:]*:(\d{12}|SELF):/.exec(text)?.[1];
-        if (account !== undefined) { accounts.push(account === 'SELF' || account === ctx.account ? 'self' : account); }
+        if (account !== undefined) {
+          accounts.push(account === 'SELF' || account === ctx.account ? 'self' : account);
+        } else if (/^\$\{([A-Za-z0-9]+)(?:\.[A-Za-z]+)?\}$/.test(text)) {
+          // A resource of the stack (its ARN) is of the bucket's account; a parameter may be any account.
+          const target = ctx.lookup?.(/^\$\{([A-Za-z0-9]+)/.exec(text)![1]);
+          if (target === undefined || target.type === PARAMETER_TYPE) { unknown = true; }
+        } else if (text.includes('${')) {
+          unknown = true;
+        }
       }
     }
   }
-  return accounts;
+  return { accounts, unknown };
 }
 
 /** A statement with other conditions besides the one a rule looks for (`soleCondition`). */
@@ -259,7 +271,7 @@ export const BUCKET_RULES: BucketRule[] = [
       const objects = denies.map(s => covers(s.Resource, ctx, 'objects'));
       if (bucket.includes(true) && objects.includes(true)) { return PASS; }
       if (unknown || bucket.includes('unknown') || objects.includes('unknown')) {
-        return cannotVerify('part of the bucket policy (a statement, condition or resource) is not known at synth');
+        return cannotVerify(all.leftOut ?? 'part of the bucket policy (a statement, condition or resource) is not known at synth');
       }
       if (denies.length === 0 && narrowed) {
         return fail('the Deny when aws:SecureTransport is false has other conditions as well, so it does not refuse every request without TLS');
@@ -296,7 +308,7 @@ export const BUCKET_RULES: BucketRule[] = [
       }
       const floor = bucketBest !== undefined && objectsBest !== undefined ? Math.min(bucketBest, objectsBest) : undefined;
       if (floor !== undefined && floor >= 1.2) { return PASS; }
-      if (unknown) { return cannotVerify('the minimum TLS version or the statements that set it are not known at synth'); }
+      if (unknown) { return cannotVerify(all.leftOut ?? 'the minimum TLS version or the statements that set it are not known at synth'); }
       if (floor !== undefined) { return fail(`the minimum TLS version is ${floor}`); }
       if (bucketBest === undefined && objectsBest === undefined && narrowed) {
         return fail('the Deny with NumericLessThan s3:TlsVersion has other conditions as well, so it does not refuse every request with an older TLS version');
@@ -426,7 +438,9 @@ export const BUCKET_RULES: BucketRule[] = [
       let unknownPrincipal = false;
       for (const s of statements.filter(x => x.Effect === 'Allow')) {
         // An account the Allow's conditions grant to (Principal "*" with aws:PrincipalAccount, a service for aws:SourceAccount).
-        for (const account of conditionAccounts(s.Condition, ctx)) {
+        const granted = conditionAccounts(s.Condition, ctx);
+        unknownPrincipal ||= granted.unknown;
+        for (const account of granted.accounts) {
           if (account === 'self' || ctx.trustedAccounts.includes(account)) { continue; }
           (ctx.account === undefined ? unresolved : foreign).add(account);
         }

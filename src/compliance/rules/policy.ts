@@ -54,6 +54,8 @@ export interface Statements {
   readonly statements: any[];
   /** True when the document, its statement list or a statement is an intrinsic (`Fn::If` on a parameter...). */
   readonly unknown: boolean;
+  /** Why a policy was left out (`bucketStatements` with `deployedOnly`): it may not be deployed. */
+  readonly leftOut?: string;
 }
 
 /** The statements of policy documents. */
@@ -79,9 +81,16 @@ export function statementsOf(documents: unknown[]): Statements {
  * may not be deployed, and make the result unknown.
  */
 export function bucketStatements(ctx: BucketContext, deployedOnly: boolean = false): Statements {
-  const policies = deployedOnly ? ctx.policies.filter(p => p.condition === undefined) : ctx.policies;
-  const found = statementsOf(policies.map(p => p.properties?.PolicyDocument));
-  return policies.length < ctx.policies.length ? { ...found, unknown: true } : found;
+  // A policy under the bucket's own Condition exists whenever the bucket does.
+  const conditional = deployedOnly ? ctx.policies.filter(p => p.condition !== undefined && p.condition !== ctx.bucket.condition) : [];
+  const found = statementsOf(ctx.policies.filter(p => !conditional.includes(p)).map(p => p.properties?.PolicyDocument));
+  if (conditional.length === 0) { return found; }
+  return {
+    ...found,
+    unknown: true,
+    leftOut: conditional.map(p => `the bucket policy ${p.logicalId} is created under the CloudFormation Condition ${p.condition}`
+      + `${ctx.bucket.condition === undefined ? '' : `, not the bucket's (${ctx.bucket.condition})`}, so it may not be deployed`).join('; '),
+  };
 }
 
 /** `arn:aws-cn:...` and `arn:aws-us-gov:...` as `arn:aws:...`, so one pattern covers every partition. */
