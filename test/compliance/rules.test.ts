@@ -709,6 +709,30 @@ describe('bucket policy rules', () => {
 describe('SB-IAM-1', () => {
   const verdict = (build: Build, administratorArns: string[] = []) => verdictOf(build(newStack()), 'SB-IAM-1', { administratorArns });
 
+  describe('an explicit Deny in the same policy', () => {
+    const withDeny = (deny: Record<string, unknown>): Build => stack => {
+      const role = new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), roleName: 'app' });
+      role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:*'], resources: ['*'] }));
+      role.addToPolicy(iam.PolicyStatement.fromJson({ Effect: 'Deny', ...deny }));
+      return role.node.findChild('DefaultPolicy');
+    };
+    const every = ['s3:PutBucketPolicy', 's3:DeleteBucketPolicy', 's3:PutBucketAcl', 's3:PutObjectAcl', 's3:PutObjectVersionAcl',
+      's3:PutBucketPublicAccessBlock', 's3:PutBucketOwnershipControls', 's3:PutAccountPublicAccessBlock'];
+
+    test('of every administration action on every bucket takes them away: passes', () => {
+      expect(verdict(withDeny({ Action: ['s3:PutBucket*', 's3:DeleteBucketPolicy', 's3:PutObject*Acl', 's3:PutAccountPublicAccessBlock'], Resource: '*' })))
+        .toMatchObject({ status: 'pass' });
+    });
+
+    test.each([
+      ['with a condition', { Action: every, Resource: '*', Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'false' } } }],
+      ['on one bucket only', { Action: every, Resource: 'arn:aws:s3:::one-bucket' }],
+      ['of some of the actions', { Action: ['s3:PutBucketPolicy'], Resource: '*' }],
+    ])('%s still fails', (_, deny) => {
+      expect(verdict(withDeny(deny))).toMatchObject({ status: 'fail' });
+    });
+  });
+
   test.each([
     ['s3:Put*', ['s3:Put*']],
     ['s3:*', ['s3:*']],

@@ -74,6 +74,17 @@ export function holderAllowed(holder: PolicyHolder, allowList: string[]): 'yes' 
   return results.includes('yes') ? 'yes' : results.includes('unknown') ? 'unknown' : 'no';
 }
 
+/** Whether a statement denies `action` on every bucket without a condition (`Action` only; `NotAction` is not read). */
+function deniesEverywhere(statement: any, action: string): boolean {
+  if (statement?.Effect !== 'Deny' || statement.Condition !== undefined || statement.NotAction !== undefined || statement.NotResource !== undefined) {
+    return false;
+  }
+  const actions = asList<unknown>(statement.Action);
+  const resources = asList<unknown>(statement.Resource);
+  return actions.some(a => typeof a === 'string' && globMatch(a, action))
+    && resources.some(r => typeof r === 'string' && (r === '*' || /^arn:aws[a-z-]*:s3:::\*$/.test(r)));
+}
+
 function splitArn(arn: string): [string, string, string] {
   // arn:partition:iam::account:resource -> ['arn:aws:iam:', account, resource]
   const parts = arn.split(':');
@@ -95,7 +106,8 @@ export const IAM_RULES: IdentityPolicyRule[] = [
       + `Grant ${BUCKET_ADMIN_ACTIONS.join(', ')} `
       + '(also through s3:*, s3:Put*, * or NotAction, and through the AWS managed policies AdministratorAccess, PowerUserAccess, AmazonS3FullAccess '
       + 'and AWSCloudTrail_FullAccess; other AWS managed policies are taken not to grant it) '
-      + 'only to the principals listed in the Aspect\'s administratorArns. Roles with generated names cannot be matched: give them a roleName.',
+      + 'only to the principals listed in the Aspect\'s administratorArns. Roles with generated names cannot be matched: give them a roleName. '
+      + 'An action the same policy denies on every bucket without a condition is not granted.',
     controls: ['Security Hub IAM.1 and IAM.21 (related: full "*" and service-wide wildcards)', 'CIS AWS Foundations v1.4.0 1.16 (related)',
       'Control Tower CT.IAM.PR.3, CT.IAM.PR.5 (related: s3:* and Allow with NotAction)', 'cdk-nag AwsSolutions-IAM5 (related)',
       'cdk-nag NIST.800.53.R5-IAMPolicyNoStatementsWithFullAccess (related)'],
@@ -110,6 +122,10 @@ export const IAM_RULES: IdentityPolicyRule[] = [
           unknownActions = true;
         }
         if (mayConcernS3(statement)) { grantedAdminActions(statement).forEach(a => granted.add(a)); }
+      }
+      // An explicit Deny always wins: an action the same policy denies on every bucket, unconditionally, is not granted.
+      for (const action of [...granted]) {
+        if (statements.some(st => deniesEverywhere(st, action))) { granted.delete(action); }
       }
       const unknownDocuments = ctx.unknownDocuments ?? [];
       if (granted.size === 0) {
