@@ -154,9 +154,9 @@ export class StackIndex {
   private bucketPolicies(): PolicyAttribution {
     if (this.attribution) { return this.attribution; }
     const attribution: PolicyAttribution = { byReference: new Map(), byName: new Map(), unattributed: [], byImport: new Map(), order: new Map() };
-    const add = (map: Map<string, ResourceView[]>, key: string, view: ResourceView) => {
+    const add = <T>(map: Map<string, T[]>, key: string, value: T) => {
       const list = map.get(key);
-      if (list) { list.push(view); } else { map.set(key, [view]); }
+      if (list) { list.push(value); } else { map.set(key, [value]); }
     };
     for (const r of this.resources.values()) {
       if (r.type !== 'AWS::S3::BucketPolicy') { continue; }
@@ -169,11 +169,7 @@ export class StackIndex {
       if (isIntrinsic(target) && (ref.kind === 'parameter' || ref.kind === 'unknown')) { attribution.unattributed.push(r); }
       const exportName = target?.['Fn::ImportValue'];
       const imported = typeof exportName === 'string' ? /^([^:]+):ExportsOutputRef(.+)$/.exec(exportName) : null;
-      if (imported) {
-        const list = attribution.byImport.get(imported[1]) ?? [];
-        list.push({ rest: imported[2], view: r });
-        attribution.byImport.set(imported[1], list);
-      }
+      if (imported) { add(attribution.byImport, imported[1], { rest: imported[2], view: r }); }
     }
     this.attribution = attribution;
     return attribution;

@@ -1,4 +1,4 @@
-import { bucketStatements, covers, isAnyPrincipal, knownValue, PARAMETER_TYPE, principalAccount, principalUnknown, referenceOf, render, sidOf } from './policy';
+import { bucketStatements, covers, isAnyPrincipal, knownValue, principalAccount, principalUnknown, referenceOf, render, sidOf } from './policy';
 import {
   asList, BucketContext, BucketRule, cannotVerify, dig, fail, globMatch, isIntrinsic, isUnknown, NOT_APPLICABLE, PASS, ResourceView, UNKNOWN,
 } from '../model';
@@ -81,11 +81,8 @@ function conditionAccounts(condition: unknown, ctx: BucketContext): { accounts: 
         const account = /^\d{12}$/.test(text) ? text : /^arn:aws[a-z-]*:[^:]*:[^:]*:(\d{12}|SELF):/.exec(text)?.[1];
         if (account !== undefined) {
           accounts.push(account === 'SELF' || account === ctx.account ? 'self' : account);
-        } else if (/^\$\{([A-Za-z0-9]+)(?:\.[A-Za-z]+)?\}$/.test(text)) {
-          // A resource of the stack (its ARN) is of the bucket's account; a parameter may be any account.
-          const target = ctx.lookup?.(/^\$\{([A-Za-z0-9]+)/.exec(text)![1]);
-          if (target === undefined || target.type === PARAMETER_TYPE) { unknown = true; }
-        } else if (text.includes('${')) {
+        } else if (knownValue(v, ctx.lookup) === undefined) {
+          // A parameter may name any account; a resource of the stack (its ARN) is of the bucket's.
           unknown = true;
         }
       }
