@@ -43,7 +43,8 @@ import { App, CfnResource, Stack } from 'aws-cdk-lib';
 import { buildApp, buildFullyRestrictedBucket, ENV, ListSizes, PER_STACK, preload, Variant, VARIANT_LABELS } from './apps';
 import { nextTurn } from './util';
 import { AccessLogsBucket, SecureBucket } from '../src';
-import { estimatePolicyBytes, BUCKET_POLICY_LIMIT_BYTES } from '../src/private/policy-size';
+import { BUCKET_POLICY_LIMIT_BYTES } from '../src/access/engine/policy-size';
+import { estimatePolicyBytes } from '../src/access/internal';
 
 const TIMED_VARIANTS: Variant[] = ['secure', 'hand', 'hand-full', 'solutions', 'secure+aspect', 'secure+nag'];
 /** Cold runs cost one process each: only the variants of the synth-time targets. */

@@ -5,7 +5,7 @@
  *
  * test/compliance/rules-md.test.ts fails when the committed RULES.md differs from this output.
  */
-import { ALL_RULES } from '../src/compliance/rules';
+import { ALL_RULES } from '../src/rules/registry';
 
 export const RULES_MD_COMMAND = 'npx ts-node --project scripts/tsconfig.json scripts/rules-md.ts > RULES.md';
 

@@ -1,7 +1,7 @@
-export * from './secure-bucket';
-export * from './access-logs-bucket';
+export * from './bucket';
 export * from './access';
-export * from './compliance';
+export * from './aspect';
+export * from './mixins';
 export * as nag from './nag';
 export * from './replication';
 export * from './monitoring';

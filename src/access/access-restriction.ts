@@ -1,7 +1,8 @@
 import { Mixin } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { invalidProp } from '../private/errors';
-import { BucketRestrictions, isRestrictableBucket, RestrictionSpec } from '../private/restrictions';
+import { BucketRestrictions, RestrictionSpec } from './engine/bucket-restrictions';
+import { isRestrictableBucket } from '../private/restrictable-bucket';
 
 /**
  * Exemptions shared by every access restriction.

@@ -1,7 +1,8 @@
 import { AccessRestriction, AccessRestrictionOptions } from './access-restriction';
-import { exemptionsOf, PRINCIPAL_HELP, principalProblem, refuseListToken } from '../private/exemptions';
-import { RestrictionSpec } from '../private/restrictions';
+import { exemptionsOf, refuseListToken } from './engine/exemptions';
+import { RestrictionSpec } from './engine/bucket-restrictions';
 import { checkStringList } from '../private/validate';
+import { PRINCIPAL_HELP, principalProblem } from '../private/principals';
 
 /**
  * The bucket-configuration actions that `AdminOnlyChanges` reserves for administrators.

@@ -1,7 +1,7 @@
 import { AccessRestriction, AccessRestrictionOptions } from './access-restriction';
 import { invalidProp } from '../private/errors';
-import { exemptionsOf } from '../private/exemptions';
-import { RestrictionClause, RestrictionSpec, s3AccessSpec } from '../private/restrictions';
+import { exemptionsOf } from './engine/exemptions';
+import { RestrictionClause, RestrictionSpec, s3AccessSpec } from './engine/bucket-restrictions';
 import { checkStringList } from '../private/validate';
 
 /**

@@ -12,7 +12,7 @@ import { Construct } from 'constructs';
 import { alarmOnUndeliveredAlerts, allowRulesToDeadLetter, createAlertDeadLetterQueue } from './alert-dlq';
 import { accountChangePattern, allowRulesToPublish, bucketChangePattern, bucketChangePatternChars, createAlertRule, EVENT_PATTERN_LIMIT } from './alert-rules';
 import { checkEmails, createAlertTopic } from './alert-topic';
-import { IBucketMonitor } from './bucket-monitor';
+import { IBucketMonitor } from '../bucket/bucket-monitor';
 import { DetectiveControls } from './detective-controls';
 import { PolicyGranteeCheckOptions, RemediationMode } from './detective-controls-options';
 import { MacieClassification, macieKeyStatement } from './macie';

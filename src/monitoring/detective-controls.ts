@@ -6,10 +6,9 @@ import { Construct } from 'constructs';
 import { PolicyGranteeCheckOptions, RemediationMode } from './detective-controls-options';
 import { iam5ResourceFindingId } from './nag-ids';
 import { bucketGrantees, granteeParameters } from './policy-grantees';
-import { estimatePolicyBytes } from '../private/policy-size';
-import { appliedRestrictions } from '../private/restriction-info';
-import { addBucketServiceRole, isRestrictableBucket } from '../private/restrictions';
-import { SecureBucket } from '../secure-bucket';
+import { SecureBucket } from '../bucket/secure-bucket';
+import { isRestrictableBucket } from '../private/restrictable-bucket';
+import { addBucketServiceRole, appliedRestrictions, estimatePolicyBytes } from '../access/internal';
 
 
 /** One AWS Config managed rule applied to the monitored buckets. */

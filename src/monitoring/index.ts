@@ -1,4 +1,3 @@
-export * from './bucket-monitor';
 export * from './bucket-security-monitor';
 export * from './detective-controls-options';
 export * from './macie-options';

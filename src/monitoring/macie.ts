@@ -10,9 +10,9 @@ import { MacieJobFrequency, MacieOptions } from './macie-options';
 import { iam5ResourceFindingId } from './nag-ids';
 import { acknowledgeRules } from '../private/acknowledge';
 import { invalidProp } from '../private/errors';
-import { arnPatternMatches, restrictionsDenyingServiceRole } from '../private/restriction-info';
-import { addBucketServiceRole, isRestrictableBucket } from '../private/restrictions';
-import { SecureBucket } from '../secure-bucket';
+import { SecureBucket } from '../bucket/secure-bucket';
+import { isRestrictableBucket } from '../private/restrictable-bucket';
+import { addBucketServiceRole, arnPatternMatches, restrictionsDenyingServiceRole } from '../access/internal';
 
 /**
  * The service-linked role Macie uses to read buckets and objects, created when Macie is enabled

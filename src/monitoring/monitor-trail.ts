@@ -6,7 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { iam5ResourceFindingId } from './nag-ids';
 import { rotatedKey } from '../private/keys';
-import { SecureBucket } from '../secure-bucket';
+import { SecureBucket } from '../bucket/secure-bucket';
 
 /** What `createMonitorTrail` built. */
 export interface MonitorTrail {

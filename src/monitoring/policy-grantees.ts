@@ -1,8 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { PolicyGranteeCheckOptions } from './detective-controls-options';
-import { appliedRestrictions, restrictionValues } from '../private/restriction-info';
-import { pinToAccount } from '../private/restrictions';
+import { appliedRestrictions, pinToAccount, restrictionValues } from '../access/internal';
 
 /** The grantee lists of the rule, `federatedUsers` included (derived only). */
 export type Grantees = Required<PolicyGranteeCheckOptions> & { readonly federatedUsers: string[] };

@@ -1,8 +1,8 @@
 import { CfnResource, PolicyValidationPluginReport, PolicyViolation } from 'aws-cdk-lib';
 import { NagMessageLevel, NagPack, NagPackProps, NagRuleCompliance } from 'cdk-nag';
 import { IConstruct } from 'constructs';
-import { FindingLevel } from '../compliance/aspect';
-import { acknowledgementOf, evaluateResource, EvaluationOptions, evaluationOptions, IndexCache, isJudged, Outcome } from '../compliance/evaluation';
+import { FindingLevel } from '../aspect/secure-bucket-aspect';
+import { acknowledgementOf, evaluateResource, EvaluationOptions, evaluationOptions, IndexCache, isJudged, Outcome } from '../rules/evaluation';
 
 /**
  * Properties of the `SecureBucketChecks` pack.

@@ -1,2 +1,1 @@
 export * from './replication-destination';
-export * from './object-lock';

@@ -10,7 +10,8 @@ import { buildFullyRestrictedBucket } from '../../bench/apps';
 import {
   AccessLogsBucket, AccessRestriction, AccessRestrictionOptions, AdminOnlyChanges, RoleOnly, SecureBucket, SourceIpOnly, VpcEndpointOnly,
 } from '../../src';
-import { BUCKET_POLICY_LIMIT_BYTES, checkPolicySize, estimatePolicyBytes } from '../../src/private/policy-size';
+import { BUCKET_POLICY_LIMIT_BYTES } from '../../src/access/engine/policy-size';
+import { checkPolicySize, estimatePolicyBytes } from '../../src/access/internal';
 
 // ---------------------------------------------------------------------------
 // Helpers

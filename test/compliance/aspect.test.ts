@@ -16,8 +16,8 @@ import {
   AccessLogsBucket, AccessRestriction, AdminOnlyChanges, FindingLevel, RoleMatch, RoleOnly, SecureBucket, SecureBucketAspect,
   SecureBucketAspectProps, SourceIpOnly, VpcEndpointOnly,
 } from '../../src';
-import * as evaluation from '../../src/compliance/evaluation';
-import { IndexCache } from '../../src/compliance/evaluation';
+import * as evaluation from '../../src/rules/evaluation';
+import { IndexCache } from '../../src/rules/evaluation';
 import { ACCOUNT, compliantL1, newApp } from '../util/compliance';
 
 const warningsOf = (stack: Stack, id: string) =>

@@ -1,6 +1,6 @@
 import { CfnParameter, Fn } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { StackIndex } from '../../src/compliance/context';
+import { StackIndex } from '../../src/rules/engine/context';
 import { isIntrinsic } from '../../src/private/template-values';
 import { newStack } from '../util/compliance';
 

@@ -5,7 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IConstruct } from 'constructs';
 import { FindingLevel, SecureBucket, SecureBucketAspect, SecureBucketDefaults, VpcEndpointOnly } from '../../src';
-import { evaluateResource, IndexCache } from '../../src/compliance/evaluation';
+import { evaluateResource, IndexCache } from '../../src/rules/evaluation';
 import { BucketPolicyEvaluator, TEST_ACCOUNT } from '../util/policy-eval';
 
 // ---------------------------------------------------------------------------

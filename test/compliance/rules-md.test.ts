@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { renderRulesMd, RULES_MD_COMMAND } from '../../scripts/rules-md';
-import { ALL_RULES } from '../../src/compliance/rules';
+import { ALL_RULES } from '../../src/rules/registry';
 
 const RULES_MD = path.join(__dirname, '..', '..', 'RULES.md');
 

@@ -4,10 +4,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IConstruct } from 'constructs';
-import { FindingLevel, SecureBucketAspect } from '../../src/compliance/aspect';
-import { EvaluationOptionsInput } from '../../src/compliance/evaluation';
-import { ALL_RULES } from '../../src/compliance/rules';
-import { SecureBucket } from '../../src/secure-bucket';
+import { FindingLevel, SecureBucketAspect } from '../../src/aspect/secure-bucket-aspect';
+import { EvaluationOptionsInput } from '../../src/rules/evaluation';
+import { ALL_RULES } from '../../src/rules/registry';
+import { SecureBucket } from '../../src/bucket/secure-bucket';
 import {
   ACCOUNT, compliantL1, compliantL2, compliantLogBucketL2, l1, minTlsDeny, newApp, newStack, OTHER_ACCOUNT, tlsDeny, verdictOf,
 } from '../util/compliance';

@@ -6,7 +6,7 @@ import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { FindingLevel, nag, SecureBucket, SecureBucketAspect, VpcEndpointOnly } from '../../src';
-import { ALL_RULES } from '../../src/compliance/rules';
+import { ALL_RULES } from '../../src/rules/registry';
 
 // ---------------------------------------------------------------------------
 // Helpers

@@ -6,7 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { FindingLevel, RoleOnly, SecureBucket, SecureBucketAspect } from '../../src';
-import { deterministicRoleName } from '../../src/private/replication';
+import { deterministicRoleName } from '../../src/replication/replication-manager';
 import { nagFindings } from '../util/checkers';
 import { BucketPolicyEvaluator, CfnTemplate, resolveIntrinsics, TEST_ACCOUNT } from '../util/policy-eval';
 

@@ -9,7 +9,7 @@ import { App, AppProps, CfnResource, Duration, RemovalPolicy, Stack, StackProps 
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IConstruct } from 'constructs';
-import { evaluateResource, evaluationOptions, EvaluationOptionsInput, IndexCache, Outcome } from '../../src/compliance/evaluation';
+import { evaluateResource, evaluationOptions, EvaluationOptionsInput, IndexCache, Outcome } from '../../src/rules/evaluation';
 
 export const ACCOUNT = '111111111111';
 export const OTHER_ACCOUNT = '222222222222';

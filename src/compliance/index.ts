@@ -1,2 +1,0 @@
-export * from './aspect';
-export * from './defaults';

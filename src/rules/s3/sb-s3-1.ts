@@ -1,0 +1,31 @@
+import { sseByDefault } from '../engine/bucket-reading';
+import { cannotVerify, fail, isIntrinsic, PASS, UNKNOWN, BucketRule } from '../engine/model';
+import { referenceOf, render } from '../engine/policy';
+
+export const SB_S3_1: BucketRule = {
+  id: 'SB-S3-1',
+  target: 'bucket',
+  appliesTo: 'data',
+  cause: 'The bucket is not encrypted by default with a customer-managed KMS key (SSE-KMS).',
+  explanation: 'SSE-KMS with your own key lets you control, audit and revoke access to the data independently of S3 permissions. '
+    + 'Set BucketEncryption to aws:kms with KMSMasterKeyID pointing at a customer-managed key (SecureBucket does this by default).',
+  controls: ['Security Hub S3.17', 'Control Tower CT.S3.PR.10', 'cdk-nag NIST.800.53.R5-S3DefaultEncryptionKMS'],
+  check: ctx => {
+    const sse = sseByDefault(ctx);
+    if (sse === UNKNOWN) { return cannotVerify('the default encryption configuration is not known at synth'); }
+    if (!sse) { return fail('no default encryption configuration: S3 applies SSE-S3 (AES256)'); }
+    const algorithm = sse.SSEAlgorithm;
+    if (isIntrinsic(algorithm)) { return cannotVerify('the encryption algorithm is not known at synth'); }
+    if (algorithm !== 'aws:kms' && algorithm !== 'aws:kms:dsse') {
+      return fail(`default encryption is ${algorithm === 'AES256' ? 'SSE-S3 (AES256)' : algorithm}`);
+    }
+    const key = sse.KMSMasterKeyID;
+    if (key === undefined) { return fail(`${algorithm} without KMSMasterKeyID uses the AWS-managed key aws/s3`); }
+    if (render(key).includes('alias/aws/')) { return fail(`the key ${render(key)} is AWS-managed`); }
+    // A literal key ARN or id names a customer-managed key; SB-KMS-1 reports that its rotation cannot be verified.
+    if (typeof key === 'string' || ctx.key) { return PASS; }
+    const ref = referenceOf(key, ctx.lookup);
+    return cannotVerify(ref.kind === 'parameter' ? `the key is the parameter ${ref.id}`
+      : 'the key is defined outside this stack, so whether it is customer-managed cannot be verified');
+  },
+};
