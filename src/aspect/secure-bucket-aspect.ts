@@ -5,6 +5,7 @@ import { IConstruct } from 'constructs';
 import { RenderedFragment, StackIndex } from '../rules/engine/context';
 import { acknowledgementOf, evaluateResource, EvaluationOptions, evaluationOptions, IndexCache, isJudged, Outcome } from '../rules/evaluation';
 import { renderReport, ReportBucket, ReportFinding, ReportModel } from './report';
+import { stateOf } from '../private/construct-state';
 import { invalidProp } from '../private/errors';
 
 /**
@@ -130,8 +131,6 @@ interface Entry {
   outcomes?: Outcome[];
 }
 
-const RUNS = new WeakMap<IConstruct, AppRun>();
-
 /**
  * The results of every SecureBucketAspect in one app.
  *
@@ -143,11 +142,7 @@ const RUNS = new WeakMap<IConstruct, AppRun>();
 class AppRun {
   public static of(node: IConstruct, writeReport: boolean): AppRun {
     const root = node.node.root;
-    let run = RUNS.get(root);
-    if (!run) {
-      run = new AppRun(root);
-      RUNS.set(root, run);
-    }
+    const run = stateOf(root, 'aspect.run', () => new AppRun(root));
     run.writeReport ||= writeReport;
     return run;
   }

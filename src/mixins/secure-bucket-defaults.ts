@@ -5,6 +5,7 @@ import { IConstruct } from 'constructs';
 import { renderResource } from '../rules/engine/context';
 import { asList, BucketContext, BucketRule, isIntrinsic, referencedLogicalId, ResourceView } from '../rules/engine/model';
 import { ruleById } from '../rules/registry';
+import { stateOf } from '../private/construct-state';
 import { invalidProp } from '../private/errors';
 import { isRestrictableBucket, RestrictableBucket } from '../private/restrictable-bucket';
 
@@ -115,15 +116,14 @@ function policiesOf(cfn: s3.CfnBucket): s3.CfnBucketPolicy[] {
     });
 }
 
-const POLICY_BUCKETS = new WeakMap<s3.CfnBucketPolicy, { readonly raw: unknown; readonly resolved: unknown }>();
-
 /** The resolved `Bucket` of a bucket policy, remembered per policy: applying to N buckets would otherwise resolve N x N values. */
 function policyBucket(policy: s3.CfnBucketPolicy): unknown {
-  const known = POLICY_BUCKETS.get(policy);
-  if (known && known.raw === policy.bucket) { return known.resolved; }
-  const resolved = Stack.of(policy).resolve(policy.bucket);
-  POLICY_BUCKETS.set(policy, { raw: policy.bucket, resolved });
-  return resolved;
+  const known = stateOf(policy, 'mixins.policyBucket', () => ({ raw: undefined as unknown, resolved: undefined as unknown, done: false }));
+  if (known.done && known.raw === policy.bucket) { return known.resolved; }
+  known.raw = policy.bucket;
+  known.resolved = Stack.of(policy).resolve(policy.bucket);
+  known.done = true;
+  return known.resolved;
 }
 
 function passes(ruleId: string, context: BucketContext): boolean {

@@ -5,6 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, IConstruct } from 'constructs';
 import { acknowledgeRules } from '../private/acknowledge';
+import { existingStateOf, stateOf } from '../private/construct-state';
 import { invalidProp } from '../private/errors';
 import { literalBucketName } from '../private/validate';
 import type { ReplicationDestinationOptions } from './replication-destination';
@@ -29,10 +30,11 @@ interface DestinationWiring {
   readonly roleArns: string[];
   statements: number;
 }
-const WIRED_DESTINATIONS = new WeakMap<IConstruct, DestinationWiring>();
+/** The state key of a destination's wiring: the replication roles it grants, and its statements. */
+const WIRING = 'replication.wiring';
 
 /** The destinations each source replicates to (to refuse two buckets replicating to each other: a dependency cycle). */
-const REPLICATES_TO = new WeakMap<IConstruct, Set<IConstruct>>();
+const REPLICATES_TO = 'replication.replicatesTo';
 
 /** The replication role as a destination sees it: its ARN and the account to delegate to. */
 interface RoleReference {
@@ -109,9 +111,7 @@ export class ReplicationManager {
   public add(options: ReplicationDestinationOptions): void {
     const resolved = this.resolve(options);
     this.destinations.push(resolved);
-    const targets = REPLICATES_TO.get(this.source) ?? new Set<IConstruct>();
-    targets.add(options.destination);
-    REPLICATES_TO.set(this.source, targets);
+    stateOf(this.source, REPLICATES_TO, () => new Set<IConstruct>()).add(options.destination);
     const n = this.destinations.length;
     const dest = options.destination;
     const crossAccount = resolved.crossAccount;
@@ -199,10 +199,9 @@ export class ReplicationManager {
 
   /** The same-app destination grants the role, exempts it from restrictions, and denies other replicators. */
   private wireDestination(dest: s3.IBucket & IConstruct, resolved: ResolvedDestination, role: RoleReference): void {
-    let wiring = WIRED_DESTINATIONS.get(dest);
+    let wiring = existingStateOf<DestinationWiring>(dest, WIRING);
     if (!wiring) {
-      wiring = { roleArns: [], statements: 0 };
-      WIRED_DESTINATIONS.set(dest, wiring);
+      wiring = stateOf<DestinationWiring>(dest, WIRING, () => ({ roleArns: [], statements: 0 }));
       const roles = wiring.roleArns;
       dest.addToResourcePolicy(denyOtherReplicators(dest.arnForObjects('*'), () => roles));
     }
@@ -236,7 +235,7 @@ export class ReplicationManager {
     if ((dest as IConstruct) === source || (sourceName !== undefined && literalBucketName(dest) === sourceName)) {
       fail('destination', dest.node.path, 'is the bucket itself: a bucket cannot replicate to itself', 'Replicate to a second bucket, ideally in another region or account.');
     }
-    if (REPLICATES_TO.get(dest)?.has(source)) {
+    if (existingStateOf<Set<IConstruct>>(dest, REPLICATES_TO)?.has(source)) {
       const sameStack = Stack.of(dest) === Stack.of(source);
       fail('destination', dest.node.path, `already replicates to this bucket (${source.node.path}): `
         + (sameStack

@@ -2,6 +2,7 @@ import { Annotations, ArnFormat, CfnResource, Fn, Lazy, Stack, Token } from 'aws
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
 import { METADATA_READING_SERVICES } from '../../private/aws-services';
+import { existingStateOf, stateOf } from '../../private/construct-state';
 import { invalidProp } from '../../private/errors';
 import { RestrictableBucket } from '../../private/restrictable-bucket';
 import { checkPolicySize } from './policy-size';
@@ -59,10 +60,10 @@ export function s3AccessSpec(kind: string, network: boolean, clauses: Restrictio
   return { kind, memberKinds: [kind], actions: ['s3:*'], onObjects: true, orable: true, network, clauses, exemptions, warnings };
 }
 
-const REGISTRIES = new WeakMap<IConstruct, BucketRestrictions>();
-
-/** Roles recorded as acting on a bucket for AWS (e.g. the replication role of a source writing into it). */
-const EXTRA_SERVICE_ROLES = new WeakMap<IConstruct, string[]>();
+/** The state key of the roles recorded as acting on a bucket for AWS (e.g. the replication role of a source writing into it). */
+const SERVICE_ROLES = 'access.serviceRoles';
+/** The state key of a bucket's restrictions. */
+const RESTRICTIONS = 'access.restrictions';
 
 /**
  * Records a role that an AWS service assumes to act on `bucket` (such as the replication role of
@@ -70,9 +71,8 @@ const EXTRA_SERVICE_ROLES = new WeakMap<IConstruct, string[]>();
  * `exemptBucketServiceRoles` (the default) exempt it. Read when the policy is rendered.
  */
 export function addBucketServiceRole(bucket: IConstruct, roleArn: string): void {
-  const roles = EXTRA_SERVICE_ROLES.get(bucket) ?? [];
+  const roles = stateOf<string[]>(bucket, SERVICE_ROLES, () => []);
   if (!roles.includes(roleArn)) { roles.push(roleArn); }
-  EXTRA_SERVICE_ROLES.set(bucket, roles);
 }
 
 const SOURCE_IP_KEY = 'aws:SourceIp';
@@ -88,17 +88,12 @@ const ENDPOINT_KEYS = ['aws:SourceVpce', 'aws:SourceVpc'];
  */
 export class BucketRestrictions {
   public static of(bucket: RestrictableBucket): BucketRestrictions {
-    let registry = REGISTRIES.get(bucket);
-    if (!registry) {
-      registry = new BucketRestrictions(bucket);
-      REGISTRIES.set(bucket, registry);
-    }
-    return registry;
+    return stateOf(bucket, RESTRICTIONS, () => new BucketRestrictions(bucket));
   }
 
   /** Whether any restriction was applied to the bucket. */
   public static has(bucket: IConstruct): boolean {
-    return REGISTRIES.has(bucket);
+    return existingStateOf(bucket, RESTRICTIONS) !== undefined;
   }
 
   private readonly fingerprints = new Set<string>();
@@ -306,6 +301,6 @@ function bucketServiceRoleArns(bucket: RestrictableBucket): string[] {
   if (typeof replicationRoleArn === 'string') {
     arns.push(replicationRoleArn);
   }
-  arns.push(...(EXTRA_SERVICE_ROLES.get(bucket) ?? []).filter(arn => !arns.includes(arn)));
+  arns.push(...(existingStateOf<string[]>(bucket, SERVICE_ROLES) ?? []).filter(arn => !arns.includes(arn)));
   return arns;
 }

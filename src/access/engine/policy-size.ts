@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { IConstruct } from 'constructs';
+import { existingStateOf, stateOf } from '../../private/construct-state';
 import { isIntrinsic } from '../../private/template-values';
 
 /** The bucket-policy size limit of Amazon S3, in bytes. */
@@ -193,7 +194,8 @@ interface Registration {
   readonly fixedStatements: number;
 }
 
-const CHECKED = new WeakMap<IConstruct, Registration>();
+/** The state key of a bucket's policy-size check. */
+const SIZE_CHECK = 'access.policySizeCheck';
 
 /** The statement count of a bucket's policy; 0 without a policy. */
 function statementCount(document?: iam.PolicyDocument): number {
@@ -206,12 +208,11 @@ function statementCount(document?: iam.PolicyDocument): number {
  * for a bucket registers the check (and its options); later calls change nothing.
  */
 export function checkPolicySize(bucket: s3.IBucket & IConstruct, options: PolicySizeCheckOptions = {}): void {
-  if (CHECKED.has(bucket)) { return; }
-  const registered: Registration = {
+  if (existingStateOf(bucket, SIZE_CHECK) !== undefined) { return; }
+  const registered = stateOf<Registration>(bucket, SIZE_CHECK, () => ({
     policy: bucket.policy,
     fixedStatements: Math.min(options.fixedStatements ?? 0, statementCount(bucket.policy?.document)),
-  };
-  CHECKED.set(bucket, registered);
+  }));
   bucket.node.addValidation({
     validate: () => {
       const policy = bucket.policy;
