@@ -1,8 +1,8 @@
 import { AccessRestriction, AccessRestrictionOptions } from './access-restriction';
-import { exemptionsOf, refuseListToken } from './engine/exemptions';
 import { RestrictionSpec } from './engine/bucket-restrictions';
-import { checkStringList } from '../private/validate';
+import { exemptionsOf, refuseListToken } from './engine/exemptions';
 import { PRINCIPAL_HELP, principalProblem } from '../private/principals';
+import { checkStringList } from '../private/validate';
 
 /**
  * The bucket-configuration actions that `AdminOnlyChanges` reserves for administrators.

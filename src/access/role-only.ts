@@ -2,8 +2,8 @@ import { Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AccessRestriction, AccessRestrictionOptions } from './access-restriction';
 import { invalidProp } from '../private/errors';
-import { exemptionsOf } from './engine/exemptions';
 import { RestrictionClause, RestrictionSpec, s3AccessSpec } from './engine/bucket-restrictions';
+import { exemptionsOf } from './engine/exemptions';
 
 /**
  * Options of `RoleMatch.userId`.

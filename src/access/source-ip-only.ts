@@ -1,8 +1,8 @@
 import { Token } from 'aws-cdk-lib';
 import { AccessRestriction, AccessRestrictionOptions } from './access-restriction';
 import { cidrProblem, isPrivateCidr } from '../private/cidr';
-import { exemptionsOf } from './engine/exemptions';
 import { RestrictionSpec, s3AccessSpec } from './engine/bucket-restrictions';
+import { exemptionsOf } from './engine/exemptions';
 import { checkStringList } from '../private/validate';
 
 /**

@@ -1,7 +1,7 @@
 import { AccessRestriction, AccessRestrictionOptions } from './access-restriction';
 import { invalidProp } from '../private/errors';
-import { exemptionsOf } from './engine/exemptions';
 import { RestrictionClause, RestrictionSpec, s3AccessSpec } from './engine/bucket-restrictions';
+import { exemptionsOf } from './engine/exemptions';
 import { checkStringList } from '../private/validate';
 
 /**

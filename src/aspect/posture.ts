@@ -1,7 +1,7 @@
-import { asList, BucketContext, dig, isIntrinsic, UNKNOWN } from '../rules/engine/model';
-import { BUCKET_RULES } from '../rules/s3';
-import { render } from '../rules/engine/policy';
 import { METADATA_READING_SERVICES } from '../private/aws-services';
+import { asList, BucketContext, dig, isIntrinsic, UNKNOWN } from '../rules/engine/model';
+import { render } from '../rules/engine/policy';
+import { BUCKET_RULES } from '../rules/s3';
 
 /** A bucket's security posture, read from its CloudFormation (the same input the rules judge). */
 export interface BucketPosture {

@@ -1,5 +1,5 @@
-import { BucketContext } from '../rules/engine/model';
 import { accessSummary, bucketPosture, BucketPosture, Names } from './posture';
+import { BucketContext } from '../rules/engine/model';
 import { ALL_RULES } from '../rules/registry';
 
 export interface ReportFinding {

@@ -2,11 +2,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Annotations, App, AspectPriority, Aspects, CfnResource, IAspect, Stage } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { RenderedFragment, StackIndex } from '../rules/engine/context';
-import { acknowledgementOf, evaluateResource, EvaluationOptions, evaluationOptions, IndexCache, isJudged, Outcome } from '../rules/evaluation';
 import { renderReport, ReportBucket, ReportFinding, ReportModel } from './report';
 import { stateOf } from '../private/construct-state';
 import { invalidProp } from '../private/errors';
+import { RenderedFragment, StackIndex } from '../rules/engine/context';
+import { acknowledgementOf, evaluateResource, EvaluationOptions, evaluationOptions, IndexCache, isJudged, Outcome } from '../rules/evaluation';
 
 /**
  * What a finding of the `SecureBucketAspect` does to synthesis.

@@ -9,13 +9,13 @@ import { guaranteesBroken } from './guarantees';
 import { checkLogTarget } from './log-target';
 import { parseProps } from './parse-props';
 import { SecureBucketProps } from './secure-bucket-props';
+import { checkPolicySize } from '../access/internal';
 import { acknowledgeRules } from '../private/acknowledge';
 import { futurePath } from '../private/errors';
 import { denyGrantsExceptForAwsServices, logDeliveryStatement, logSourceArn, wrongEncryptionDenies } from '../private/statements';
 import { ReplicationDestinationKeyPolicyOptions, ReplicationDestinationOptions, ReplicationDestinationPolicyOptions } from '../replication/replication-destination';
 import { ReplicationManager } from '../replication/replication-manager';
 import { destinationBucketStatements, destinationKeyStatement, denyOtherReplicators } from '../replication/replication-statements';
-import { checkPolicySize } from '../access/internal';
 
 /**
  * An S3 bucket that is secure by default and cannot be made insecure by accident.

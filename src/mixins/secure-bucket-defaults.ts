@@ -2,12 +2,12 @@ import { CfnResource, Duration, IResolveContext, Lazy, Mixin, Stack, Token } fro
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IConstruct } from 'constructs';
-import { renderResource } from '../rules/engine/context';
-import { asList, BucketContext, BucketRule, isIntrinsic, referencedLogicalId, ResourceView } from '../rules/engine/model';
-import { ruleById } from '../rules/registry';
 import { stateOf } from '../private/construct-state';
 import { invalidProp } from '../private/errors';
 import { isRestrictableBucket, RestrictableBucket } from '../private/restrictable-bucket';
+import { renderResource } from '../rules/engine/context';
+import { asList, BucketContext, BucketRule, isIntrinsic, referencedLogicalId, ResourceView } from '../rules/engine/model';
+import { ruleById } from '../rules/registry';
 
 /** Canned ACLs that grant nothing beyond the bucket owner: removing them changes no access. */
 const OWNER_ONLY_ACLS = ['Private', 'BucketOwnerFullControl'];

@@ -12,12 +12,12 @@ import { Construct } from 'constructs';
 import { alarmOnUndeliveredAlerts, allowRulesToDeadLetter, createAlertDeadLetterQueue } from './alert-dlq';
 import { accountChangePattern, allowRulesToPublish, bucketChangePattern, bucketChangePatternChars, createAlertRule, EVENT_PATTERN_LIMIT } from './alert-rules';
 import { checkEmails, createAlertTopic } from './alert-topic';
-import { IBucketMonitor } from '../bucket/bucket-monitor';
 import { DetectiveControls } from './detective-controls';
 import { PolicyGranteeCheckOptions, RemediationMode } from './detective-controls-options';
 import { MacieClassification, macieKeyStatement } from './macie';
 import { MacieOptions } from './macie-options';
 import { createMonitorTrail } from './monitor-trail';
+import { IBucketMonitor } from '../bucket/bucket-monitor';
 import { invalidProp } from '../private/errors';
 
 /**

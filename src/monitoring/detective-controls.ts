@@ -6,9 +6,9 @@ import { Construct } from 'constructs';
 import { PolicyGranteeCheckOptions, RemediationMode } from './detective-controls-options';
 import { iam5ResourceFindingId } from './nag-ids';
 import { bucketGrantees, granteeParameters } from './policy-grantees';
+import { addBucketServiceRole, appliedRestrictions, estimatePolicyBytes } from '../access/internal';
 import { SecureBucket } from '../bucket/secure-bucket';
 import { isRestrictableBucket } from '../private/restrictable-bucket';
-import { addBucketServiceRole, appliedRestrictions, estimatePolicyBytes } from '../access/internal';
 
 
 /** One AWS Config managed rule applied to the monitored buckets. */

@@ -8,11 +8,11 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IConstruct } from 'constructs';
 import { MacieJobFrequency, MacieOptions } from './macie-options';
 import { iam5ResourceFindingId } from './nag-ids';
+import { addBucketServiceRole, arnPatternMatches, restrictionsDenyingServiceRole } from '../access/internal';
+import { SecureBucket } from '../bucket/secure-bucket';
 import { acknowledgeRules } from '../private/acknowledge';
 import { invalidProp } from '../private/errors';
-import { SecureBucket } from '../bucket/secure-bucket';
 import { isRestrictableBucket } from '../private/restrictable-bucket';
-import { addBucketServiceRole, arnPatternMatches, restrictionsDenyingServiceRole } from '../access/internal';
 
 /**
  * The service-linked role Macie uses to read buckets and objects, created when Macie is enabled

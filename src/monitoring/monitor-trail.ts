@@ -5,8 +5,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { iam5ResourceFindingId } from './nag-ids';
-import { rotatedKey } from '../private/keys';
 import { SecureBucket } from '../bucket/secure-bucket';
+import { rotatedKey } from '../private/keys';
 
 /** What `createMonitorTrail` built. */
 export interface MonitorTrail {

@@ -4,13 +4,13 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, IConstruct } from 'constructs';
+import type { ReplicationDestinationOptions } from './replication-destination';
+import { DESTINATION_KEY_ACTIONS, denyOtherReplicators, destinationBucketStatements, destinationKeyStatement, destinationObjectActions, kmsConditions, SOURCE_BUCKET_ACTIONS, SOURCE_OBJECT_ACTIONS, SOURCE_OBJECT_LOCK_ACTIONS } from './replication-statements';
+import { addBucketServiceRole } from '../access/internal';
 import { acknowledgeRules } from '../private/acknowledge';
 import { existingStateOf, stateOf } from '../private/construct-state';
 import { invalidProp } from '../private/errors';
 import { literalBucketName } from '../private/validate';
-import type { ReplicationDestinationOptions } from './replication-destination';
-import { DESTINATION_KEY_ACTIONS, denyOtherReplicators, destinationBucketStatements, destinationKeyStatement, destinationObjectActions, kmsConditions, SOURCE_BUCKET_ACTIONS, SOURCE_OBJECT_ACTIONS, SOURCE_OBJECT_LOCK_ACTIONS } from './replication-statements';
-import { addBucketServiceRole } from '../access/internal';
 
 /** The source bucket, as the replication manager sees it. */
 export type ReplicationSource = s3.IBucket & Construct & { readonly key: kms.IKey };

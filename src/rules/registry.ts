@@ -1,7 +1,7 @@
-import { BUCKET_RULES } from './s3';
+import { BucketRule, IdentityPolicyRule, Rule } from './engine/model';
 import { IAM_RULES } from './iam';
 import { KMS_RULES } from './kms';
-import { BucketRule, IdentityPolicyRule, Rule } from './engine/model';
+import { BUCKET_RULES } from './s3';
 
 /** Every rule, in id order. Ids are stable and never reused. */
 export const ALL_RULES: Rule[] = [...BUCKET_RULES, ...KMS_RULES, ...IAM_RULES];

@@ -1,11 +1,11 @@
 import { Annotations, ArnFormat, CfnResource, Fn, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
+import { checkPolicySize } from './policy-size';
 import { METADATA_READING_SERVICES } from '../../private/aws-services';
 import { existingStateOf, stateOf } from '../../private/construct-state';
 import { invalidProp } from '../../private/errors';
 import { RestrictableBucket } from '../../private/restrictable-bucket';
-import { checkPolicySize } from './policy-size';
 
 /**
  * One negated condition of a restriction: a request fails the restriction when every clause

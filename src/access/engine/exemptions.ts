@@ -1,6 +1,6 @@
 import { Token } from 'aws-cdk-lib';
-import { invalidProp } from '../../private/errors';
 import type { Exemptions } from './bucket-restrictions';
+import { invalidProp } from '../../private/errors';
 import { PRINCIPAL_HELP, principalProblem } from '../../private/principals';
 import { checkStringList } from '../../private/validate';
 import type { AccessRestrictionOptions } from '../access-restriction';

@@ -1,8 +1,8 @@
 import { Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { BucketRestrictions, RestrictionSpec } from './bucket-restrictions';
-import { globMatch } from '../../private/template-values';
 import { isRestrictableBucket } from '../../private/restrictable-bucket';
+import { globMatch } from '../../private/template-values';
 
 /**
  * Read-only views of the access restrictions applied to a bucket, for constructs that must adapt

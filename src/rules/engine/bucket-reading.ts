@@ -1,5 +1,5 @@
-import { bucketStatements, isAnyPrincipal, knownValue, render } from './policy';
 import { asList, BucketContext, dig, globMatch, isIntrinsic, ResourceView, UNKNOWN } from './model';
+import { bucketStatements, isAnyPrincipal, knownValue, render } from './policy';
 
 /** What the bucket rules read of a bucket and its policies, beyond the generic policy readers of ./policy. */
 

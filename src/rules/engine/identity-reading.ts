@@ -1,5 +1,5 @@
-import { render } from './policy';
 import { asList, globMatch, isIntrinsic, PolicyHolder } from './model';
+import { render } from './policy';
 
 /** What the identity-policy rules read of IAM policies: the administration actions they grant, and to whom. */
 

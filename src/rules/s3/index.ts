@@ -1,4 +1,11 @@
 import { SB_S3_1 } from './sb-s3-1';
+import { SB_S3_10 } from './sb-s3-10';
+import { SB_S3_11 } from './sb-s3-11';
+import { SB_S3_12 } from './sb-s3-12';
+import { SB_S3_13 } from './sb-s3-13';
+import { SB_S3_14 } from './sb-s3-14';
+import { SB_S3_15 } from './sb-s3-15';
+import { SB_S3_16 } from './sb-s3-16';
 import { SB_S3_2 } from './sb-s3-2';
 import { SB_S3_3 } from './sb-s3-3';
 import { SB_S3_4 } from './sb-s3-4';
@@ -7,13 +14,6 @@ import { SB_S3_6 } from './sb-s3-6';
 import { SB_S3_7 } from './sb-s3-7';
 import { SB_S3_8 } from './sb-s3-8';
 import { SB_S3_9 } from './sb-s3-9';
-import { SB_S3_10 } from './sb-s3-10';
-import { SB_S3_11 } from './sb-s3-11';
-import { SB_S3_12 } from './sb-s3-12';
-import { SB_S3_13 } from './sb-s3-13';
-import { SB_S3_14 } from './sb-s3-14';
-import { SB_S3_15 } from './sb-s3-15';
-import { SB_S3_16 } from './sb-s3-16';
 import { BucketRule } from '../engine/model';
 
 /**
