@@ -1,4 +1,5 @@
 import { awscdk, javascript, JsonFile } from 'projen';
+import { UpdateSnapshot } from 'projen/lib/javascript';
 
 /**
  * aws-cdk-lib floor: 2.257.0.
@@ -46,14 +47,80 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-solutions-constructs/core@2.104.0',
   ],
   jestOptions: {
+    // CI never writes snapshots (jest --ci); `npx projen test:update` does.
+    updateSnapshot: UpdateSnapshot.NEVER,
     jestConfig: {
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       testTimeout: 120_000,
       setupFiles: ['<rootDir>/test/setup-env.ts'],
     },
   },
-  eslintOptions: { dirs: ['src'], devdirs: ['test', 'examples', 'scripts', 'bench', 'projenrc'] },
+  eslintOptions: {
+    dirs: ['src'],
+    devdirs: ['test', 'examples', 'scripts', 'bench', 'projenrc'],
+    // The tests check, never fix: a fix made during a run would leave the tree different from the commit.
+    // `npx projen eslint:fix` fixes.
+    commandOptions: { fix: false, extraArgs: ['--max-warnings=0'] },
+  },
   gitignore: ['/tools/event-ruler/target/', '/cdk.out/', '/examples/cdk.out/', '/.venv/', '/test-reports/', '__pycache__/', '.pytest_cache/', '/.jsii.tabl.json', '/rosetta-out/'],
+});
+
+/*
+ * The layout is the architecture, enforced by lint so that it holds without anyone remembering it.
+ * Each folder of src/ may import only the folders listed here (and its own files); private/ is a
+ * leaf; the rule engine imports no rule; other folders reach access/ only through its index and
+ * its internal surface; src/ never imports the tests or the tooling. No source file over 400 lines.
+ */
+const LAYERS: Record<string, string[]> = {
+  private: [],
+  access: ['private'],
+  replication: ['access', 'private'],
+  bucket: ['access', 'replication', 'private'],
+  monitoring: ['bucket', 'access', 'private'],
+  rules: ['private'],
+  aspect: ['rules', 'private'],
+  mixins: ['rules', 'private'],
+  nag: ['aspect', 'rules', 'private'],
+};
+const FOLDERS = Object.keys(LAYERS);
+project.eslint!.addRules({
+  'import/no-cycle': ['error', { ignoreExternal: true }],
+  'import/no-restricted-paths': ['error', {
+    zones: [
+      ...FOLDERS.map(folder => ({
+        target: `./src/${folder}`,
+        from: FOLDERS.filter(other => other !== folder && !LAYERS[folder].includes(other)).map(other => `./src/${other}`),
+        message: LAYERS[folder].length > 0
+          ? `src/${folder}/ may import only ${LAYERS[folder].map(f => `src/${f}/`).join(', ')} of the library (the layers are in .projenrc.ts).`
+          : `src/${folder}/ is the leaf: it imports nothing of the library.`,
+      })),
+      ...FOLDERS.filter(folder => folder !== 'access').map(folder => ({
+        target: `./src/${folder}`,
+        from: './src/access',
+        except: ['./index.ts', './internal.ts'],
+        message: 'Outside src/access/, import access/ only through its index (the public restrictions) or access/internal.ts (what the library may use).',
+      })),
+      {
+        target: './src/rules/engine',
+        from: ['./src/rules/s3', './src/rules/iam', './src/rules/kms', './src/rules/registry.ts', './src/rules/evaluation.ts'],
+        message: 'The rule engine imports no rule: rules depend on the engine, and the registry lists the rules.',
+      },
+      {
+        target: './src',
+        from: ['./test', './bench', './tools', './scripts', './examples'],
+        message: 'src/ never imports the tests or the tooling.',
+      },
+      { target: './scripts', from: './test', message: 'The tooling never imports the tests: tests import the tooling.' },
+      { target: './bench', from: ['./test', './src/private'], message: 'Benchmarks use the public API (and the Aspect\'s phases), not test helpers or private utilities.' },
+      { target: './test', from: './bench', message: 'Tests do not import the benchmarks; the benchmark apps are tested in bench/.' },
+    ],
+  }],
+});
+project.eslint!.addOverride({ files: ['src/**/*.ts'], rules: { 'max-lines': ['error', { max: 400 }] } });
+project.addTask('eslint:fix', {
+  description: 'Run eslint and fix what it can (the tests only check)',
+  exec: 'eslint --ext .ts --fix --no-error-on-unmatched-pattern src test examples scripts bench projenrc .projenrc.ts',
+  env: { ESLINT_USE_FLAT_CONFIG: 'false', NODE_NO_WARNINGS: '1' },
 });
 
 // examples/ and scripts/ are type-checked and linted like the tests.
