@@ -4,8 +4,10 @@
 #   npx projen test:all
 #
 # Steps (each also counted as one check): jsii compile with README examples compiled by
-# jsii-rosetta (strict), API.md up to date, jest (every TypeScript test) and eslint, the
-# example app synthesizes, and the Python package builds with jsii-pacmak.
+# jsii-rosetta (strict), the generated files up to date, jest (every TypeScript test) and eslint
+# (checking, never fixing), the example app synthesizes, the independent checkers, the Python
+# package builds with jsii-pacmak and its tests pass, and finally: the run changed no file of the
+# tree (a generated file out of date, or a step that writes into the tree, fails the run).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +21,10 @@ trap 'rm -rf "$run_tmp"' EXIT
 export TMPDIR="$run_tmp"
 steps=test-reports/steps.tsv
 : > "$steps"
+
+# The tree as the run found it (a clean clone in CI; a developer's uncommitted work locally).
+tree_state() { git status --porcelain=v1 --untracked-files=all && git diff --binary; }
+tree_before="$(tree_state | sha256sum)"
 
 step() {
   local name="$1"; shift
@@ -37,8 +43,23 @@ python_env() {
   .venv/bin/pip install --quiet --disable-pip-version-check setuptools build twine
 }
 
-api_md_up_to_date() {
-  git diff --exit-code --stat -- API.md || { echo "API.md is out of date: run 'npx projen compile' and commit API.md"; return 1; }
+generated_files_up_to_date() {
+  # projen's files (package.json, .projen/, .eslintrc.json, tsconfig files), API.md and RULES.md are generated:
+  # regenerating them must change nothing.
+  # The compile step before this one wrote API.md.
+  npx projen && npx projen rules-md || return 1
+  [ "$(tree_state | sha256sum)" = "$tree_before" ] || {
+    git status --short --untracked-files=all
+    echo "Generated files are out of date: run 'npx projen', 'npx projen compile' (API.md) and 'npx projen rules-md' (RULES.md), and commit them."
+    return 1
+  }
+}
+
+tree_unchanged() {
+  [ "$(tree_state | sha256sum)" = "$tree_before" ] && return 0
+  echo "The run changed the tree (a step wrote into it, or a generated file was out of date):"
+  git status --short --untracked-files=all
+  return 1
 }
 
 python_package() {
@@ -55,7 +76,7 @@ run_checkers() {
 
 compile() { npx projen compile && npx projen post-compile; }
 step "jsii compile, README examples compiled by jsii-rosetta (strict), API.md generated" compile
-step "API.md matches the code" api_md_up_to_date
+step "generated files (projen's, API.md, RULES.md) match the code" generated_files_up_to_date
 step "type-check of the tests (ts-jest runs them without type-checking)" npx tsc --noEmit -p test/tsconfig.json
 step "jest and eslint" npx projen test
 step "example app synthesizes" npx projen example
@@ -63,5 +84,6 @@ step "independent checkers on the example app (cdk-nag, Control Tower, checkov, 
 step "Python virtual environment" python_env
 step "Python package builds (jsii-pacmak)" python_package
 step "Python tests (pytest, the built wheel with aws-cdk-lib from PyPI)" bash scripts/python-tests.sh
+step "the run changed no file of the tree" tree_unchanged
 
 node scripts/summarize-tests.js test-reports
