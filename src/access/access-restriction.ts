@@ -20,6 +20,7 @@ export interface AccessRestrictionOptions {
    * `assumed-role`) ARN; a value that is a token must be a full ARN (`role.roleArn`).
    *
    * @default - none
+   * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn
    */
   readonly exemptPrincipalArns?: string[];
 
@@ -34,6 +35,7 @@ export interface AccessRestrictionOptions {
    * changes only.)
    *
    * @default true
+   * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalisawsservice
    */
   readonly exemptAwsServices?: boolean;
 
@@ -43,6 +45,7 @@ export interface AccessRestrictionOptions {
    * bucket with the caller's credentials from outside the caller's network.
    *
    * @default true
+   * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-viaawsservice
    */
   readonly exemptServicesActingForCaller?: boolean;
 
@@ -50,6 +53,7 @@ export interface AccessRestrictionOptions {
    * Exempt the root user of the bucket's account.
    *
    * @default true
+   * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-user.html
    */
   readonly exemptAccountRoot?: boolean;
 
@@ -58,6 +62,7 @@ export interface AccessRestrictionOptions {
    * synthesizer (derived from the synthesizer, so custom qualifiers are followed).
    *
    * @default true
+   * @see https://docs.aws.amazon.com/cdk/v2/guide/bootstrapping-env.html
    */
   readonly exemptDeploymentRole?: boolean;
 
@@ -66,6 +71,7 @@ export interface AccessRestrictionOptions {
    * notifications custom resources, and the replication role.
    *
    * @default true
+   * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn
    */
   readonly exemptBucketServiceRoles?: boolean;
 }
@@ -78,6 +84,15 @@ export interface AccessRestrictionOptions {
  * Each applied restriction is one Deny statement; restrictions applied separately all hold
  * (AND). `AccessRestriction.anyOf(...)` combines restrictions into one statement where any one
  * of them suffices (OR). Applying the same restriction twice changes nothing.
+ *
+ * @example
+ * declare const vpcEndpoint: ec2.IVpcEndpoint;
+ * const bucket = new SecureBucket(this, 'Data');
+ * // Through the VPC endpoint OR from the office: one Deny statement.
+ * bucket.with(AccessRestriction.anyOf(
+ *   new VpcEndpointOnly({ vpcEndpointIds: [vpcEndpoint.vpcEndpointId] }),
+ *   new SourceIpOnly({ cidrs: ['203.0.113.0/24'] }),
+ * ));
  */
 export abstract class AccessRestriction extends Mixin {
   /**

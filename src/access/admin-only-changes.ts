@@ -35,6 +35,7 @@ export interface AdminOnlyChangesProps extends AccessRestrictionOptions {
    * role names of the bucket's account (a name is pinned as `role/NAME`, without a path: give a role
    * with a path by its ARN). A role is named by its role ARN, never by a session (`sts`
    * `assumed-role`) ARN; a value that is a token must be a full ARN (`role.roleArn`).
+   * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn
    */
   readonly administratorArns: string[];
 }
@@ -46,6 +47,11 @@ export interface AdminOnlyChangesProps extends AccessRestrictionOptions {
  * configuration, or delete it. Object ACLs are denied to everyone.
  *
  * It restricts other actions than the rest, so it cannot be a member of `anyOf`.
+ *
+ * @example
+ * new SecureBucket(this, 'Data', {
+ *   accessRestrictions: [new AdminOnlyChanges({ administratorArns: ['arn:aws:iam::111111111111:role/PlatformAdmin'] })],
+ * });
  */
 export class AdminOnlyChanges extends AccessRestriction {
   /** The bucket-configuration actions reserved for administrators. */

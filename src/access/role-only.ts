@@ -20,6 +20,11 @@ export interface UserIdMatchOptions {
 
 /**
  * How `RoleOnly` recognises the allowed roles.
+ *
+ * @example
+ * declare const role: iam.IRole;
+ * // Match the role's unique id: a role re-created with the same name no longer matches.
+ * new RoleOnly({ roles: [role], matchBy: RoleMatch.userId() });
  */
 export class RoleMatch {
   /**
@@ -55,13 +60,18 @@ export class RoleMatch {
  * Properties of `RoleOnly`.
  */
 export interface RoleOnlyProps extends AccessRestrictionOptions {
-  /** The IAM roles that may use the bucket. */
+  /**
+   * The IAM roles that may use the bucket.
+   *
+   * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn
+   */
   readonly roles: iam.IRole[];
 
   /**
    * How the roles are recognised.
    *
    * @default RoleMatch.PRINCIPAL_ARN
+   * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-userid
    */
   readonly matchBy?: RoleMatch;
 }
@@ -70,6 +80,12 @@ export interface RoleOnlyProps extends AccessRestrictionOptions {
  * Only the given IAM roles (plus the exemptions) may use the bucket.
  *
  * Same-named roles in other accounts never match: role ARNs carry the account.
+ *
+ * @example
+ * declare const pipelineRole: iam.IRole;
+ * const bucket = new SecureBucket(this, 'Artifacts');
+ * bucket.with(new RoleOnly({ roles: [pipelineRole] }));
+ * bucket.grantReadWrite(pipelineRole);
  */
 export class RoleOnly extends AccessRestriction {
   private readonly spec: RestrictionSpec;

@@ -12,6 +12,7 @@ export interface SourceIpOnlyProps extends AccessRestrictionOptions {
   /**
    * The public IPv4 and IPv6 CIDR blocks requests must come from (`aws:SourceIp`).
    * IPv6 blocks matter for dual-stack S3 endpoints.
+   * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-sourceip
    */
   readonly cidrs: string[];
 }
@@ -22,6 +23,11 @@ export interface SourceIpOnlyProps extends AccessRestrictionOptions {
  * `aws:SourceIp` is absent on requests through a VPC endpoint and never holds a private
  * address, so this also denies all VPC-endpoint traffic. To allow "from these addresses OR
  * through my endpoint", use `AccessRestriction.anyOf(new SourceIpOnly(...), new VpcEndpointOnly(...))`.
+ *
+ * @example
+ * new SecureBucket(this, 'Data', {
+ *   accessRestrictions: [new SourceIpOnly({ cidrs: ['203.0.113.0/24', '2001:db8::/32'] })],
+ * });
  */
 export class SourceIpOnly extends AccessRestriction {
   private readonly spec: RestrictionSpec;

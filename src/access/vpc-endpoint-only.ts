@@ -14,6 +14,7 @@ export interface VpcEndpointOnlyProps extends AccessRestrictionOptions {
    * For an `ec2.IVpcEndpoint`, pass `endpoint.vpcEndpointId`.
    *
    * @default - no endpoint condition (then `vpcIds` is required)
+   * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/example-bucket-policies-vpc-endpoint.html
    */
   readonly vpcEndpointIds?: string[];
 
@@ -21,6 +22,7 @@ export interface VpcEndpointOnlyProps extends AccessRestrictionOptions {
    * The VPCs requests must come from (`aws:SourceVpc`), through any endpoint in them.
    *
    * @default - no VPC condition (then `vpcEndpointIds` is required)
+   * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/example-bucket-policies-vpc-endpoint.html
    */
   readonly vpcIds?: string[];
 }
@@ -31,6 +33,12 @@ export interface VpcEndpointOnlyProps extends AccessRestrictionOptions {
  * `aws:SourceVpce` and `aws:SourceVpc` are present only on requests through a VPC endpoint;
  * everything else (the internet, the console, other VPCs) is denied, except the exemptions of
  * `AccessRestrictionOptions`.
+ *
+ * @example
+ * declare const vpcEndpoint: ec2.IVpcEndpoint;
+ * new SecureBucket(this, 'Data', {
+ *   accessRestrictions: [new VpcEndpointOnly({ vpcEndpointIds: [vpcEndpoint.vpcEndpointId] })],
+ * });
  */
 export class VpcEndpointOnly extends AccessRestriction {
   private readonly spec: RestrictionSpec;

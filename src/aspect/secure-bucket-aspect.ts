@@ -75,6 +75,14 @@ export interface SecureBucketAspectProps {
  *
  * Read-only: it never changes a resource. Add it with `SecureBucketAspect.applyTo(app)`, which
  * uses `AspectPriority.READONLY` and also reaches the `Stage`s inside the app.
+ *
+ * @example
+ * const app = new App();
+ * // Every bucket of the app, from any construct, judged at synth; findings fail the synth.
+ * SecureBucketAspect.applyTo(app, {
+ *   level: FindingLevel.ERROR,
+ *   administratorArns: ['arn:aws:iam::*:role/PlatformAdmin'],
+ * });
  */
 export class SecureBucketAspect implements IAspect {
   /**
@@ -337,7 +345,7 @@ class AppRun {
 /**
  * Hands the resources rendered for the rules over to CDK's template synthesis, which runs right after
  * validation and would otherwise render and resolve each of them a second time: that second rendering
- * was 85 % of the Aspect's cost (docs/BENCHMARKS.md).
+ * would be most of the Aspect's cost (docs/BENCHMARKS.md).
  *
  * The stack renders a resource into its template through the resource's `_toCloudFormation` (the
  * internal method `renderResource` already relies on) and resolves the result. The hand-off shadows

@@ -10,6 +10,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 export interface ObjectLockOptions {
   /**
    * GOVERNANCE (users with `s3:BypassGovernanceRetention` can still delete) or COMPLIANCE (nobody can).
+   * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html
    */
   readonly mode: s3.ObjectLockMode;
 
@@ -17,6 +18,7 @@ export interface ObjectLockOptions {
    * Default retention in days (1 to 36500). Give either this or `defaultRetentionYears`.
    *
    * @default - none; `defaultRetentionYears` must be given
+   * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html
    */
   readonly defaultRetentionDays?: number;
 
@@ -24,6 +26,7 @@ export interface ObjectLockOptions {
    * Default retention in years (1 to 100). Give either this or `defaultRetentionDays`.
    *
    * @default - none; `defaultRetentionDays` must be given
+   * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html
    */
   readonly defaultRetentionYears?: number;
 
@@ -33,6 +36,7 @@ export interface ObjectLockOptions {
    * deleted while it holds them.
    *
    * @default false
+   * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html
    */
   readonly confirmComplianceMode?: boolean;
 }

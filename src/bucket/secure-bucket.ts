@@ -33,6 +33,19 @@ import { destinationBucketStatements, destinationKeyStatement, denyOtherReplicat
  * Child construct ids (part of the contract): `Resource` (`AWS::S3::Bucket`), `Key` (the KMS key
  * created when `encryptionKey` is not given), `Policy` (`AWS::S3::BucketPolicy`),
  * `ReplicationRole` and `ReplicationRole/Policy` (once a replication destination is added).
+ *
+ * @example
+ * // Secure as it is: SSE-KMS with its own key, versioned, private, TLS only, logged, retained.
+ * const data = new SecureBucket(this, 'Data');
+ *
+ * // Options that keep the guarantees: a lifecycle, a 1.3 TLS floor, access only through one role.
+ * declare const analyst: iam.IRole;
+ * new SecureBucket(this, 'Reports', {
+ *   minimumTLSVersion: 1.3,
+ *   lifecycleRules: [{ expiration: Duration.days(365) }],
+ *   accessRestrictions: [new RoleOnly({ roles: [analyst] })],
+ * });
+ * data.grantRead(analyst);
  */
 export class SecureBucket extends s3.Bucket {
   /** Whether a construct is a `SecureBucket` (works across copies of this library). */
@@ -248,7 +261,7 @@ export class SecureBucket extends s3.Bucket {
     return target;
   }
 
-  /** Replication is now configured: the acknowledgements of the replication rules no longer apply. */
+  /** With replication configured, the acknowledgements of the replication rules do not apply: drops them. */
   private dropReplicationAcknowledgements(): void {
     const node = this.node.defaultChild!.node as any;
     if (!Array.isArray(node._metadata)) { return; }

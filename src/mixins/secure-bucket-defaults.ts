@@ -43,6 +43,11 @@ const ABORT_AFTER_DAYS = 7;
  * `CfnBucket`), and applying it again, or another instance, changes nothing. Ownership and ACL are
  * decided when the template is rendered, so an ACL that aws-cdk-lib sets later (a log target in ACL
  * mode) is still respected. Property overrides win over what it sets.
+ *
+ * @example
+ * // Bring every bucket of this stack up to the rules that need no decision.
+ * new s3.Bucket(this, 'ThirdPartyBucket');
+ * Mixins.of(this).apply(new SecureBucketDefaults());
  */
 export class SecureBucketDefaults extends Mixin {
   /** The buckets this instance changed: `.with()` and `Mixins.of()` visit an L2 and its CfnBucket, one bucket. */

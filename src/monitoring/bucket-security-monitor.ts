@@ -46,16 +46,19 @@ export interface BucketSecurityMonitorProps {
    * Email addresses subscribed to the alert topic. Each address must confirm its subscription.
    *
    * @default - no subscription; subscribe to `topic` yourself
+   * @see https://docs.aws.amazon.com/sns/latest/dg/sns-email-notifications.html
    */
   readonly alertEmails?: string[];
 
   /**
    * An existing trail, in this stack, to use instead of creating one. It must log management
    * events. When `dataEvents` is not `NONE`, the monitor gives it advanced event selectors, so it
-   * must not use basic event selectors.
+   * must not use basic event selectors. The trail the monitor creates is multi-region, validates its
+   * log files, is encrypted with a new KMS key and delivers to a SecureBucket and to an encrypted
+   * CloudWatch Logs group.
    *
-   * @default - a new multi-region trail with log file validation, encrypted with a new KMS key,
-   * delivering to a SecureBucket and to an encrypted CloudWatch Logs group
+   * @default - a new trail
+   * @see https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-create-and-update-a-trail.html
    */
   readonly trail?: cloudtrail.Trail;
 
@@ -64,6 +67,7 @@ export interface BucketSecurityMonitorProps {
    * events include `PutObjectAcl`, which the alerts need to see object ACL changes.
    *
    * @default ReadWriteType.WRITE_ONLY
+   * @see https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-data-events-with-cloudtrail.html
    */
   readonly dataEvents?: cloudtrail.ReadWriteType;
 
@@ -75,6 +79,7 @@ export interface BucketSecurityMonitorProps {
    * region: see `configRecorder`.
    *
    * @default false
+   * @see https://docs.aws.amazon.com/config/latest/developerguide/managed-rules-by-aws-config.html
    */
   readonly configRules?: boolean;
 
@@ -85,6 +90,7 @@ export interface BucketSecurityMonitorProps {
    * (`aws iam create-service-linked-role --aws-service-name config.amazonaws.com`).
    *
    * @default false
+   * @see https://docs.aws.amazon.com/config/latest/developerguide/stop-start-recorder.html
    */
   readonly configRecorder?: boolean;
 
@@ -95,6 +101,7 @@ export interface BucketSecurityMonitorProps {
    * replication...). A list given here replaces the derived one.
    *
    * @default - derived per bucket; see `PolicyGranteeCheckOptions`
+   * @see https://docs.aws.amazon.com/config/latest/developerguide/s3-bucket-policy-grantee-check.html
    */
   readonly policyGrantees?: PolicyGranteeCheckOptions;
 
@@ -104,6 +111,7 @@ export interface BucketSecurityMonitorProps {
    * that may only put the public access block of the monitored buckets. Needs `configRules`.
    *
    * @default RemediationMode.NONE
+   * @see https://docs.aws.amazon.com/config/latest/developerguide/remediation.html
    */
   readonly remediation?: RemediationMode;
 
@@ -115,6 +123,7 @@ export interface BucketSecurityMonitorProps {
    * to its policy yourself.
    *
    * @default - Macie is not configured
+   * @see https://docs.aws.amazon.com/macie/latest/user/discovery-jobs.html
    */
   readonly macie?: MacieOptions;
 }
@@ -130,6 +139,11 @@ export interface BucketSecurityMonitorProps {
  * `TrailLogsRole` (only when no `trail` is given), `Alerts` (the topic), `AlertKey`, `AlertsDeadLetterQueue`,
  * `AlertsNotDelivered` (its alarm), `BucketChanges` and `AccountPublicAccessBlockChanges` (the rules), `Config` (the Config rules, recorder
  * and remediation), `Macie` (the Macie session and classification job).
+ *
+ * @example
+ * /// fixture=monitor
+ * const monitor = new BucketSecurityMonitor(this, 'Monitor', { alertEmails: ['security@example.com'] });
+ * new SecureBucket(this, 'Data').monitorWith(monitor);
  */
 export class BucketSecurityMonitor extends Construct implements IBucketMonitor {
   /**

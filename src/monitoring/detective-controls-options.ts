@@ -16,20 +16,22 @@ export enum RemediationMode {
  */
 export interface PolicyGranteeCheckOptions {
   /**
-   * IAM principal ARNs (wildcards allowed) and account ids.
+   * IAM principal ARNs (wildcards allowed) and account ids. Derived per bucket: its account, the AWS
+   * principals its policy allows, and the principals its access restrictions let in (RoleOnly roles,
+   * AdminOnlyChanges administrators, exemptPrincipalArns); with allBuckets, the account.
    *
-   * @default - per bucket: its account, the AWS principals its policy allows, and the principals its
-   * access restrictions let in (RoleOnly roles, AdminOnlyChanges administrators, exemptPrincipalArns);
-   * with allBuckets, the account
+   * @default - derived per bucket
+   * @see https://docs.aws.amazon.com/config/latest/developerguide/s3-bucket-policy-grantee-check.html
    */
   readonly awsPrincipals?: string[];
 
   /**
-   * Service principals.
+   * Service principals. Derived per bucket: the service principals its policy allows (such as
+   * `logging.s3.amazonaws.com` on a log bucket); with allBuckets, `cloudtrail.amazonaws.com`,
+   * `logging.s3.amazonaws.com` and `config.amazonaws.com`.
    *
-   * @default - per bucket: the service principals its policy allows (such as `logging.s3.amazonaws.com`
-   * on a log bucket); with allBuckets, `cloudtrail.amazonaws.com`, `logging.s3.amazonaws.com` and
-   * `config.amazonaws.com`
+   * @default - derived per bucket
+   * @see https://docs.aws.amazon.com/config/latest/developerguide/s3-bucket-policy-grantee-check.html
    */
   readonly servicePrincipals?: string[];
 
@@ -37,6 +39,7 @@ export interface PolicyGranteeCheckOptions {
    * IP ranges in CIDR notation.
    *
    * @default - per bucket: the ranges of its SourceIpOnly restrictions; none with allBuckets
+   * @see https://docs.aws.amazon.com/config/latest/developerguide/s3-bucket-policy-grantee-check.html
    */
   readonly ipAddresses?: string[];
 
@@ -44,6 +47,7 @@ export interface PolicyGranteeCheckOptions {
    * VPC ids (the rule takes VPC ids, not VPC endpoint ids).
    *
    * @default - per bucket: the VPC ids of its VpcEndpointOnly restrictions; none with allBuckets
+   * @see https://docs.aws.amazon.com/config/latest/developerguide/s3-bucket-policy-grantee-check.html
    */
   readonly vpcIds?: string[];
 }

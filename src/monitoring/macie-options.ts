@@ -26,6 +26,7 @@ export interface MacieOptions {
    * second session fails to deploy.
    *
    * @default true
+   * @see https://docs.aws.amazon.com/macie/latest/user/getting-started.html
    */
   readonly enableMacie?: boolean;
 
@@ -33,6 +34,7 @@ export interface MacieOptions {
    * The buckets the classification job analyses. They must be in the stack's account.
    *
    * @default - the monitored buckets (`buckets` and `addBucket`); `allBuckets` alone names no bucket
+   * @see https://docs.aws.amazon.com/macie/latest/user/discovery-jobs.html
    */
   readonly buckets?: s3.IBucket[];
 
@@ -40,6 +42,7 @@ export interface MacieOptions {
    * How often the job runs.
    *
    * @default MacieJobFrequency.ONE_TIME
+   * @see https://docs.aws.amazon.com/macie/latest/user/discovery-jobs.html
    */
   readonly frequency?: MacieJobFrequency;
 
@@ -48,6 +51,7 @@ export interface MacieOptions {
    * inspected: sampling lowers the cost.
    *
    * @default 100
+   * @see https://docs.aws.amazon.com/macie/latest/user/discovery-jobs.html
    */
   readonly samplingPercentage?: number;
 }

@@ -61,6 +61,10 @@ const NO_REASON = 'AcknowledgementWithoutReason';
  * Register it with `Validations.of(app).addPlugins(new nag.SecureBucketChecks(app))` (needs an
  * aws-cdk-lib that passes the construct tree to validation plugins), or call
  * `validateScope(scope)` directly.
+ *
+ * @example
+ * const app = new App();
+ * Validations.of(app).addPlugins(new nag.SecureBucketChecks(app));
  */
 export class SecureBucketChecks extends NagPack {
   /** The plugin name shown in CDK's validation report. */

@@ -13,8 +13,8 @@ export interface RuleAcknowledgement {
  * report, cdk-nag and SecureBucketAspect all read.
  *
  * Unlike `Validations.acknowledge`, it writes one entry for all the rules and without a stack
- * trace: a SecureBucket acknowledges rules on every bucket, and a captured trace per rule was a
- * measurable part of synth time and tripled the size of the assembly's metadata (docs/BENCHMARKS.md).
+ * trace: a SecureBucket acknowledges rules on every bucket, and a captured trace per rule is a
+ * measurable part of synth time and triples the size of the assembly's metadata (docs/BENCHMARKS.md).
  *
  * Ids of checkers that do not run in CDK (AWS Control Tower controls such as `CT.S3.PR.9`,
  * checkov checks such as `CKV_AWS_18`) are written the same way: they only reach the cloud

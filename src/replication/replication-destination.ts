@@ -15,6 +15,7 @@ export interface ReplicationDestinationOptions {
    * of the same stack or another stack of the app, its bucket policy, key policy and access
    * restrictions are updated for the replication role (in another stack, by the role's literal ARN,
    * and the source's stack depends on the destination's).
+   * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication.html
    */
   readonly destination: s3.IBucket;
 
@@ -26,6 +27,7 @@ export interface ReplicationDestinationOptions {
    * and differs is an error.
    *
    * @default - the destination bucket's own key (`destination.encryptionKey`); an error if it has none
+   * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-config-for-kms-objects.html
    */
   readonly destinationKey?: kms.IKey;
 
@@ -35,6 +37,7 @@ export interface ReplicationDestinationOptions {
    * must allow the replication role (see `SecureBucket.replicationDestinationStatements`).
    *
    * @default - the destination bucket's account (the source's account for an imported bucket)
+   * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-walkthrough-2.html
    */
   readonly destinationAccount?: string;
 
@@ -42,6 +45,7 @@ export interface ReplicationDestinationOptions {
    * S3 Replication Time Control: 99.99% of objects replicated within 15 minutes, with replication metrics.
    *
    * @default false
+   * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-time-control.html
    */
   readonly replicationTime?: boolean;
 
@@ -49,6 +53,7 @@ export interface ReplicationDestinationOptions {
    * Replicate delete markers. Off by default: a delete in the source then cannot hide the copy.
    *
    * @default false
+   * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/delete-marker-replication.html
    */
   readonly deleteMarkerReplication?: boolean;
 
@@ -56,6 +61,7 @@ export interface ReplicationDestinationOptions {
    * The storage class of the replicas.
    *
    * @default - the storage class of the source object
+   * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/storage-class-intro.html
    */
   readonly storageClass?: s3.StorageClass;
 
@@ -63,6 +69,7 @@ export interface ReplicationDestinationOptions {
    * Replicate only objects whose key starts with this prefix.
    *
    * @default - every object
+   * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-add-config.html
    */
   readonly prefix?: string;
 
@@ -70,6 +77,7 @@ export interface ReplicationDestinationOptions {
    * Priority of the rule when several rules match an object (higher wins). Unique per bucket.
    *
    * @default - 1 for the first destination, 2 for the second, ...
+   * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-add-config.html
    */
   readonly priority?: number;
 
@@ -77,6 +85,7 @@ export interface ReplicationDestinationOptions {
    * Id of the replication rule.
    *
    * @default - `ReplicateTo<n>`, n being the position of the destination
+   * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-add-config.html
    */
   readonly ruleId?: string;
 }
