@@ -1,49 +1,76 @@
-"""The Python example of the README's "Python" section runs as written."""
+"""The Python examples of the docs run as written, and the package's PyPI page shows Python.
+
+Every ```python block of README.md and of docs/*.md runs. The blocks of one file run in order in one
+namespace, as a reader goes through the page, so a block may use what an earlier one defined; each
+file starts afresh. Write each page's examples as a complete program (imports, `app`, stacks). After
+the last block, every App the page made is synthesized, and it must hold a construct of this package.
+"""
+import ast
+import importlib.metadata
 import re
+import textwrap
 from pathlib import Path
 
+import aws_cdk as cdk
 import pytest
-from aws_cdk.assertions import Template
+from constructs import Construct
 
-from helpers import restriction_statements
+from helpers import REPO
 
-README = Path(__file__).resolve().parent.parent / "README.md"
-
-
-def python_section_examples() -> list[str]:
-    text = README.read_text()
-    section = re.search(r"^## Python\n(.*?)^## ", text, re.S | re.M)
-    assert section, "README.md has no '## Python' section"
-    return re.findall(r"^```python\n(.*?)^```", section.group(1), re.S | re.M)
+# A fenced block, possibly indented (in a list): its indentation, info string and body.
+FENCE = re.compile(r"^( *)```(\w+)[^\n]*\n(.*?)^\1```[ \t]*$", re.S | re.M)
 
 
-def test_the_python_section_has_an_example():
-    assert len(python_section_examples()) >= 1
+def python_blocks(text: str) -> list[tuple[int, str]]:
+    """(line of the first line, source) of each ```python (or ```py) block."""
+    return [
+        (text.count("\n", 0, m.start(3)) + 1, textwrap.dedent(m.group(3)))
+        for m in FENCE.finditer(text) if m.group(2) in ("python", "py")
+    ]
 
 
-@pytest.mark.parametrize("source", python_section_examples())
-def test_the_python_example_synthesizes_the_buckets_it_shows(source):
-    # GIVEN the example (its app writes the cloud assembly to a temporary folder, as outside the CDK CLI)
-    scope: dict = {}
-
-    # WHEN it runs
-    exec(compile(source, str(README), "exec"), scope)
-
-    # THEN it built what it says: two SecureBuckets, RoleOnly on the first, any_of on the second
-    stack = scope["stack"]
-    template = Template.from_stack(stack)
-    template.resource_count_is("AWS::S3::Bucket", 3)  # Data, Shared and the shared access logs bucket
-    data = stack.node.find_child("Data")
-    shared = stack.node.find_child("Shared")
-    assert [s["Sid"] for s in restriction_statements(template, data)] == ["RestrictRoleOnly1"]
-    assert [s["Sid"] for s in restriction_statements(template, shared)] == ["RestrictAnyOfVpcEndpointOnlyOrSourceIpOnly1"]
-    # app.synth() ran: synthesizing again returns the same cloud assembly, with the template in it.
-    assert Path(scope["app"].synth().directory, "Storage.template.json").exists()
+def documents() -> list[Path]:
+    """README.md and the pages of docs/ (if there are any) that hold Python examples."""
+    pages = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+    return [p for p in pages if p.is_file() and python_blocks(p.read_text())]
 
 
-def test_no_typescript_example_calls_with_which_would_translate_into_invalid_python():
-    # jsii-rosetta translates `bucket.with(...)` literally, and `with` is a Python keyword (jsii names
-    # the method `with_`); the examples use `Mixins.of(bucket).apply(...)`, which translates as is.
-    examples = re.findall(r"^```ts\n(.*?)^```", README.read_text(), re.S | re.M)
-    assert examples
-    assert [e for e in examples if re.search(r"\.with\(", e)] == []
+def test_the_readme_has_a_python_example():
+    assert python_blocks((REPO / "README.md").read_text()), "README.md has no ```python example"
+
+
+@pytest.mark.parametrize("page", documents(), ids=lambda p: str(p.relative_to(REPO)))
+def test_the_python_examples_of_the_page_run_and_synthesize(page, tmp_path, monkeypatch):
+    # GIVEN the examples, run where a relative cdk.out would land in a temporary directory
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {"__name__": "__main__"}
+
+    # WHEN each block runs (a traceback points at the page's own line), keeping every App it makes
+    apps = {}
+    for line, source in python_blocks(page.read_text()):
+        exec(compile("\n" * (line - 1) + source, str(page), "exec"), namespace)
+        apps.update((id(c.node.root), c.node.root) for c in namespace.values()
+                    if isinstance(c, Construct) and isinstance(c.node.root, cdk.App))
+
+    # THEN every app synthesizes, and uses this package
+    assert apps, f"the examples of {page.name} make no App"
+    for app in apps.values():
+        assert Path(app.synth().directory, "manifest.json").is_file()
+    assert any(type(c).__module__.startswith("cdk_secure_bucket") for app in apps.values() for c in app.node.find_all())
+
+
+def test_the_pypi_page_shows_python():
+    # jsii-pacmak translates the README's TypeScript examples with jsii-rosetta's tablet (.jsii.tabl.json,
+    # written by `npx projen post-compile`). A `bucket.with(...)` would translate into invalid Python.
+    description = importlib.metadata.metadata("cdk-secure-bucket").get_payload()
+    blocks = python_blocks(description)
+    assert blocks
+    invalid = []
+    for line, source in blocks:
+        try:
+            ast.parse(source)
+        except SyntaxError as error:
+            invalid.append(f"description line {line + (error.lineno or 1) - 1}: {error.msg}: {source.splitlines()[(error.lineno or 1) - 1]!r}")
+    assert invalid == [], (
+        "the PyPI description holds examples that are not Python (TypeScript left untranslated when the wheel is "
+        "built without `npx projen post-compile`, or a translation that is not valid Python):\n" + "\n".join(invalid))
