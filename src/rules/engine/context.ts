@@ -2,6 +2,7 @@ import { CfnParameter, CfnResource, Stack, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { asList, BucketContext, IdentityPolicyContext, isIntrinsic, PolicyHolder, referencedLogicalId, ResourceView } from './model';
 import { PARAMETER_TYPE, referenceOf, render } from './policy';
+import { constructsOfStack } from '../../private/tree';
 
 export const IDENTITY_POLICY_TYPES = ['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy', 'AWS::IAM::Role', 'AWS::IAM::User', 'AWS::IAM::Group'];
 
@@ -71,8 +72,7 @@ export class StackIndex {
    */
   constructor(public readonly stack: Stack, onRendered?: RenderedCallback,
     private readonly policiesInOtherStacks: (bucket: ResourceView) => ResourceView[] = () => []) {
-    for (const c of stack.node.findAll()) {
-      if (Stack.of(c) !== stack) { continue; }
+    for (const c of constructsOfStack(stack)) {
       if (c instanceof CfnParameter) {
         const logicalId = stack.resolve(c.logicalId) as string;
         this.parameters.set(logicalId, { logicalId, path: c.node.path, type: PARAMETER_TYPE, properties: {} });
