@@ -50,7 +50,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // CI never writes snapshots (jest --ci); `npx projen test:update` does.
     updateSnapshot: UpdateSnapshot.NEVER,
     jestConfig: {
-      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      // bench/ tests its own apps (tests never import bench/).
+      testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/bench/**/*.test.ts'],
       testTimeout: 120_000,
       setupFiles: ['<rootDir>/test/setup-env.ts'],
     },

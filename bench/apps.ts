@@ -3,7 +3,7 @@
  * `PER_STACK` per stack (so N = 200 is 5 stacks of 40).
  */
 import type * as solutions from '@aws-solutions-constructs/core';
-import { App, AspectPriority, Aspects, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { App, AspectPriority, Aspects, Duration, Lazy, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -11,7 +11,6 @@ import type * as nag from 'cdk-nag';
 import {
   AccessRestriction, AdminOnlyChanges, FindingLevel, RoleOnly, SecureBucket, SecureBucketAspect, SourceIpOnly, VpcEndpointOnly,
 } from '../src';
-import { denyGrantsExceptForAwsServices, logDeliveryStatement, wrongEncryptionDenies } from '../src/private/statements';
 
 /** At most this many buckets per stack. */
 export const PER_STACK = 40;
@@ -73,7 +72,7 @@ export type Variant =
  * has a variant `hand+PIECE` of its own, to measure what it costs.
  */
 export type Piece =
-  /** the two Deny statements on uploads with another encryption or key (src/private/statements.ts `wrongEncryptionDenies`) */
+  /** the two Deny statements on uploads with another encryption or key (`wrongEncryptionDenies` below) */
   | 'denies'
   /** the key-policy statement that lets only AWS services create grants, and the key's description */
   | 'key-statement'
@@ -171,7 +170,7 @@ const STACK_BUILDERS: Record<Variant, (stack: Stack) => (id: string) => void> = 
 
 /**
  * The hand-written app with some of what SecureBucket writes besides. With every piece it is SecureBucket's
- * template by hand (test/bench-apps.test.ts): the same log bucket with one log-delivery statement listing
+ * template by hand (bench/apps.test.ts): the same log bucket with one log-delivery statement listing
  * every source and EventBridge on; per bucket, the key's grant restriction, SSE-C blocked, the two Deny
  * statements on uploads with another encryption, EventBridge, date-partitioned logs. None of SecureBucket's
  * synth-time checks.
@@ -185,7 +184,7 @@ function handWith(pieces: Piece[]): (stack: Stack) => (id: string) => void {
       (logs.node.defaultChild as s3.CfnBucket).notificationConfiguration = { eventBridgeConfiguration: { eventBridgeEnabled: true } };
     }
     if (has('log-statement')) {
-      logs.addToResourcePolicy(logDeliveryStatement({ objectArns: [logs.arnForObjects('*')], sourceAccount: stack.account, sourceArns: () => sources }));
+      logs.addToResourcePolicy(logDeliveryStatement(logs.arnForObjects('*'), stack.account, sources));
     }
     return id => {
       const key = new kms.Key(stack, `${id}Key`, {
@@ -217,6 +216,57 @@ function handWith(pieces: Piece[]): (stack: Stack) => (id: string) => void {
       }
     };
   };
+}
+
+/*
+ * The statements SecureBucket writes, by hand, as a user who wanted them would write them (the bench uses
+ * the library's public API only; bench/apps.test.ts proves `hand-full` writes SecureBucket's template).
+ */
+const SSE_HEADER = 's3:x-amz-server-side-encryption';
+const SSE_KEY_HEADER = 's3:x-amz-server-side-encryption-aws-kms-key-id';
+
+/** The two Deny statements on uploads encrypted with anything but `keyArn` (each applies only when its header is sent). */
+function wrongEncryptionDenies(objectsArn: string, keyArn: string): iam.PolicyStatement[] {
+  const base = { effect: iam.Effect.DENY, principals: [new iam.AnyPrincipal()], actions: ['s3:PutObject'], resources: [objectsArn] };
+  return [
+    new iam.PolicyStatement({
+      ...base,
+      sid: 'DenyEncryptionWithoutThisKey',
+      conditions: { Null: { [SSE_HEADER]: 'false' }, StringNotEquals: { [SSE_KEY_HEADER]: keyArn } },
+    }),
+    new iam.PolicyStatement({
+      ...base,
+      sid: 'DenyKeyIdWithOtherEncryption',
+      conditions: { Null: { [SSE_KEY_HEADER]: 'false' }, StringNotEquals: { [SSE_HEADER]: 'aws:kms' } },
+    }),
+  ];
+}
+
+/** S3 log delivery may write under `objectsArn` for the source buckets of `account` (rendered when the policy is, so sources added later count). */
+function logDeliveryStatement(objectsArn: string, account: string, sources: string[]): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'S3ServerAccessLogsPolicy',
+    effect: iam.Effect.ALLOW,
+    principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')],
+    actions: ['s3:PutObject'],
+    resources: [objectsArn],
+    conditions: {
+      StringEquals: { 'aws:SourceAccount': account },
+      ArnLike: Lazy.any({ produce: () => ({ 'aws:SourceArn': sources }) }),
+    },
+  });
+}
+
+/** Only AWS services may create grants on the key (AWS Control Tower CT.KMS.PR.3). */
+function denyGrantsExceptForAwsServices(): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'DenyGrantsExceptForAwsServices',
+    effect: iam.Effect.DENY,
+    principals: [new iam.AnyPrincipal()],
+    actions: ['kms:CreateGrant'],
+    resources: ['*'],
+    conditions: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
+  });
 }
 
 /** The settings every bucket of the hand-written variants has, log bucket included. */

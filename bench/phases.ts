@@ -31,8 +31,8 @@ import { Stack } from 'aws-cdk-lib';
 import { Node } from 'constructs';
 import { buildApp, preload, Variant, VARIANT_LABELS } from './apps';
 import { arg, gc, median, nextTurn } from './util';
-import * as evaluation from '../src/rules/evaluation';
 import * as report from '../src/aspect/report';
+import * as evaluation from '../src/rules/evaluation';
 
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 

@@ -43,14 +43,15 @@ import { App, CfnResource, Stack } from 'aws-cdk-lib';
 import { buildApp, buildFullyRestrictedBucket, ENV, ListSizes, PER_STACK, preload, Variant, VARIANT_LABELS } from './apps';
 import { nextTurn } from './util';
 import { AccessLogsBucket, SecureBucket } from '../src';
-import { BUCKET_POLICY_LIMIT_BYTES } from '../src/access/engine/policy-size';
-import { estimatePolicyBytes } from '../src/access/internal';
 
 const TIMED_VARIANTS: Variant[] = ['secure', 'hand', 'hand-full', 'solutions', 'secure+aspect', 'secure+nag'];
 /** Cold runs cost one process each: only the variants of the synth-time targets. */
 const COLD_VARIANTS: Variant[] = ['secure', 'hand', 'secure+aspect', 'secure+nag'];
 const SIZE_VARIANTS: Variant[] = ['secure', 'secure-shared-key', 'hand', 'hand-full', 'solutions'];
 const MARKER = '@@BENCH ';
+
+/** The size limit of an S3 bucket policy (20 KB). */
+const BUCKET_POLICY_LIMIT_BYTES = 20 * 1024;
 
 /** One timed synth. */
 interface Sample {
@@ -232,12 +233,16 @@ interface SizeRow {
   readonly minBytes: number;
 }
 
-/** A resolved policy document's sizes: estimated (the library's check), as synthesized (minified), as deployed. */
-function policySizes(document: any): { estimatedBytes: number; renderedBytes: number; deployedBytes: number } {
+/** Bytes of a value as minified JSON: how S3 counts a policy (white space does not count). */
+function jsonBytes(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value), 'utf8');
+}
+
+/** A resolved policy document's sizes: as synthesized (minified), and as deployed (the size S3 stores, see `deployed`). */
+function policySizes(document: any): { renderedBytes: number; deployedBytes: number } {
   return {
-    estimatedBytes: estimatePolicyBytes(document),
-    renderedBytes: Buffer.byteLength(JSON.stringify(document), 'utf8'),
-    deployedBytes: Buffer.byteLength(JSON.stringify(deployed(document)), 'utf8'),
+    renderedBytes: jsonBytes(document),
+    deployedBytes: jsonBytes(deployed(document)),
   };
 }
 
@@ -252,7 +257,7 @@ function childSizes(): void {
         for (const r of Object.values<any>(t.body.Resources)) { types[r.Type] = (types[r.Type] ?? 0) + 1; }
         // Log-bucket policy (one per stack): the largest policy a default app has.
         const policies = Object.values<any>(t.body.Resources).filter(r => r.Type === 'AWS::S3::BucketPolicy')
-          .map(r => estimatePolicyBytes(r.Properties.PolicyDocument));
+          .map(r => jsonBytes(deployed(r.Properties.PolicyDocument)));
         const row: SizeRow = {
           variant,
           n,
@@ -283,7 +288,7 @@ function childSizes(): void {
         name: `SecureBucket with every restriction, exemption and anyOf (${lists} lists)`,
         lists,
         ...policySizes(document),
-        statements: (document.Statement as any[]).map((st, i) => ({ sid: st.Sid ?? `#${i + 1}`, bytes: estimatePolicyBytes(st) })),
+        statements: (document.Statement as any[]).map((st, i) => ({ sid: st.Sid ?? `#${i + 1}`, bytes: jsonBytes(deployed(st)) })),
       });
     } finally {
       fs.rmSync(outdir, { recursive: true, force: true });
@@ -625,7 +630,7 @@ function report(options: Options, machine: any, samples: Sample[], sizes: any[],
   line();
   line(`Marginal cost of one more bucket: (x(${PER_STACK}) - x(1)) / ${PER_STACK - 1}, all buckets in one stack. Bytes as CDK writes the template (indented JSON), and minified.`);
   line();
-  line(`| variant | resources per bucket | bytes per bucket | minified bytes per bucket | resources and bytes at N=${PER_STACK} | largest bucket policy at N=${PER_STACK} (estimate) | resources per bucket, by type |`);
+  line(`| variant | resources per bucket | bytes per bucket | minified bytes per bucket | resources and bytes at N=${PER_STACK} | largest bucket policy at N=${PER_STACK} (deployed bytes) | resources per bucket, by type |`);
   line('|---|---:|---:|---:|---:|---:|---|');
   const marginal: Record<string, number> = {};
   for (const v of SIZE_VARIANTS) {
@@ -644,20 +649,18 @@ function report(options: Options, machine: any, samples: Sample[], sizes: any[],
 
   line('### Bucket policy size');
   line();
-  line('`estimatePolicyBytes` of the policy as synthesized (minified JSON, every intrinsic counted at the longest value it can take: '
-    + 'pseudo parameters by their longest value in any partition, `Fn::Join` and `Fn::Sub` by their literal text plus each reference, '
-    + `a resource reference as a 102-character role ARN); the S3 limit is ${BUCKET_POLICY_LIMIT_BYTES} bytes.`);
+  line('Bytes of the policy as minified JSON, as S3 counts them. `deployed` is the policy S3 would store in the aws-us-gov partition, '
+    + 'intrinsics replaced by their values (generated names at their 64-character maximum); `as synthesized` keeps the intrinsics. '
+    + `The S3 limit is ${BUCKET_POLICY_LIMIT_BYTES} bytes.`);
   line();
-  line('`deployed` is the size S3 would store in the aws-us-gov partition, intrinsics replaced by their values (generated role names at their 64-character maximum).');
-  line();
-  line('| policy | estimated bytes | of 20 KB | minified bytes as synthesized | deployed bytes |');
-  line('|---|---:|---:|---:|---:|');
+  line('| policy | deployed bytes | of 20 KB | minified bytes as synthesized |');
+  line('|---|---:|---:|---:|');
   for (const p of policies) {
-    line(`| ${p.name} | ${p.estimatedBytes} | ${(100 * p.estimatedBytes / BUCKET_POLICY_LIMIT_BYTES).toFixed(1)}% | ${p.renderedBytes} | ${p.deployedBytes ?? '-'} |`);
+    line(`| ${p.name} | ${p.deployedBytes} | ${(100 * p.deployedBytes / BUCKET_POLICY_LIMIT_BYTES).toFixed(1)}% | ${p.renderedBytes} |`);
   }
   for (const p of policies.filter(x => x.statements)) {
     line();
-    line(`Statements, ${p.lists} lists (estimated bytes): ${p.statements.map((x: any) => `${x.sid} ${x.bytes}`).join(', ')}.`);
+    line(`Statements, ${p.lists} lists (deployed bytes): ${p.statements.map((x: any) => `${x.sid} ${x.bytes}`).join(', ')}.`);
   }
   line();
 
@@ -682,8 +685,8 @@ function report(options: Options, machine: any, samples: Sample[], sizes: any[],
   };
   const coldMax = options.coldNs[options.coldNs.length - 1];
   function nFor(kind: Kind): number { return kind === 'warm' ? nMax : coldMax; }
-  const fullMinimal = policies.find(p => p.lists === 'minimal')?.estimatedBytes ?? NaN;
-  const fullTypical = policies.find(p => p.lists === 'typical')?.estimatedBytes ?? NaN;
+  const fullMinimal = policies.find(p => p.lists === 'minimal')?.deployedBytes ?? NaN;
+  const fullTypical = policies.find(p => p.lists === 'typical')?.deployedBytes ?? NaN;
   line('### Targets (issue 8)');
   line();
   line(`Judged on the warm paired wall-time ratios at N=${nMax}, validation off and on; cold ratios (N=${coldMax}) and CPU-time ratios shown beside them.`);
@@ -697,7 +700,7 @@ function report(options: Options, machine: any, samples: Sample[], sizes: any[],
   const resourcesOk = marginal.secure <= 3 && marginal['secure-shared-key'] <= 2;
   line(`| at most 3 resources per additional bucket, 2 with a shared key | ${marginal.secure?.toFixed(2)}, ${marginal['secure-shared-key']?.toFixed(2)} with a shared key | ${resourcesOk ? 'met' : 'MISSED'} |`);
   const policyVerdict = fullTypical < 6144 ? 'met' : fullMinimal < 6144 ? 'met with minimal lists, MISSED with typical lists' : 'MISSED';
-  line(`| bucket policy with every restriction applied under 6 KB (6144 bytes, estimatePolicyBytes) | ${fullMinimal} bytes (minimal lists), ${fullTypical} bytes (typical lists) | ${policyVerdict} |`);
+  line(`| bucket policy with every restriction applied under 6 KB (6144 bytes, deployed) | ${fullMinimal} bytes (minimal lists), ${fullTypical} bytes (typical lists) | ${policyVerdict} |`);
   const growth: Metric = (kind, validation, field) => median(stats.paired(kind, validation, ['secure', nMax], ['secure', nMid], field)) / (nMax / nMid);
   const handGrowth: Metric = (kind, validation, field) => median(stats.paired(kind, validation, ['hand', nMax], ['hand', nMid], field)) / (nMax / nMid);
   const warmOnly = (f: Metric) => [false, true].filter(v => stats.has('warm', v)).map(v => `warm ${v ? 'on' : 'off'} ${ratio(f('warm', v, 'totalMs'))}`).join(', ');

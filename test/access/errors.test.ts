@@ -1,24 +1,19 @@
-import { App, CfnParameter, Fn, Stack, Token } from 'aws-cdk-lib';
+import { CfnParameter, Fn, Stack, Token } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import {
   AccessRestriction, AccessRestrictionOptions, AdminOnlyChanges, RoleMatch, RoleOnly, SourceIpOnly, VpcEndpointOnly,
 } from '../../src';
+import { ENDPOINT_ID, VPC_ID } from '../helpers/restrictions';
+import { ACCOUNT, ENV, newStack } from '../helpers/stacks';
+import { policyStatements, warningIds } from '../helpers/templates';
 
 // ---------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------
 
-const ACCOUNT = '111111111111';
-const ENDPOINT_ID = 'vpce-1a2b3c4d';
-const VPC_ID = 'vpc-0a1b2c3d4e5f60718';
 const PRIVATE_CIDR = 'cdk-secure-bucket:SourceIpOnly.privateCidr';
-
-function newStack(): Stack {
-  const app = new App({ builtinCloudFormationValidation: false });
-  return new Stack(app, 'Stack', { env: { account: ACCOUNT, region: 'us-east-1' } });
-}
 
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -52,17 +47,11 @@ function expectInvalid(fn: () => unknown, owner: string, prop: string, got: stri
   expect(fixText).toMatch(typeof fix === 'string' ? new RegExp(escape(fix)) : fix);
 }
 
-/** The ids (`[ack: id]`) of the warnings in the stack. */
-function warningIds(stack: Stack): string[] {
-  return Annotations.fromStack(stack).findWarning('*', Match.anyValue())
-    .map(w => /\[ack: ([^\]]+)\]/.exec(String(w.entry.data))?.[1] ?? '');
-}
-
 /** One maker per restriction, for the options every restriction shares. */
 const MAKERS: [string, (options: AccessRestrictionOptions) => AccessRestriction][] = [
   ['VpcEndpointOnly', o => new VpcEndpointOnly({ vpcEndpointIds: [ENDPOINT_ID], ...o })],
   ['SourceIpOnly', o => new SourceIpOnly({ cidrs: ['203.0.113.0/24'], ...o })],
-  ['RoleOnly', o => new RoleOnly({ roles: [iam.Role.fromRoleArn(newStack(), 'R', `arn:aws:iam::${ACCOUNT}:role/Reader`)], ...o })],
+  ['RoleOnly', o => new RoleOnly({ roles: [iam.Role.fromRoleArn(newStack({ env: ENV }), 'R', `arn:aws:iam::${ACCOUNT}:role/Reader`)], ...o })],
   ['AdminOnlyChanges', o => new AdminOnlyChanges({ administratorArns: ['Admin'], ...o })],
 ];
 
@@ -115,7 +104,7 @@ describe('VpcEndpointOnly', () => {
 
   test('accepts a token endpoint id and a token list unchecked, and renders them', () => {
     // GIVEN
-    const stack = newStack();
+    const stack = newStack({ env: ENV });
     const endpoint = new CfnParameter(stack, 'Endpoint', { type: 'String' });
     const vpcs = new CfnParameter(stack, 'Vpcs', { type: 'CommaDelimitedList' });
     const bucket = new s3.Bucket(stack, 'Data');
@@ -185,7 +174,7 @@ describe('SourceIpOnly', () => {
   test.each(['10.0.0.0/8', '172.16.0.0/12', '172.31.255.0/24', '192.168.1.0/24', 'fd00::/8', 'fc00::/7', 'FD12:3456::/48'])(
     'warns (does not fail) for the private CIDR %j, pointing to aws:VpcSourceIp', (cidr) => {
       // GIVEN
-      const stack = newStack();
+      const stack = newStack({ env: ENV });
       const bucket = new s3.Bucket(stack, 'Data');
 
       // WHEN
@@ -202,7 +191,7 @@ describe('SourceIpOnly', () => {
     // Wider than a private range, or not one at all although it starts alike.
     '10.0.0.0/7', '172.16.0.0/11', '192.168.0.0/15', 'fc00::/6', 'fd::/16', 'fd0:1::/32',
   ])('raises no warning for the non-private CIDR %j', (cidr) => {
-    const stack = newStack();
+    const stack = newStack({ env: ENV });
     const bucket = new s3.Bucket(stack, 'Data');
 
     bucket.with(new SourceIpOnly({ cidrs: [cidr] }));
@@ -211,7 +200,7 @@ describe('SourceIpOnly', () => {
   });
 
   test('raises the private-CIDR warning for a member of anyOf too', () => {
-    const stack = newStack();
+    const stack = newStack({ env: ENV });
     const bucket = new s3.Bucket(stack, 'Data');
 
     bucket.with(AccessRestriction.anyOf(new SourceIpOnly({ cidrs: ['10.0.0.0/8'] }), new VpcEndpointOnly({ vpcEndpointIds: [ENDPOINT_ID] })));
@@ -221,7 +210,7 @@ describe('SourceIpOnly', () => {
 
   test('accepts a CfnParameter list (Fn.split, Token.asList, valueAsList) unchecked, and renders it', () => {
     // GIVEN
-    const stack = newStack();
+    const stack = newStack({ env: ENV });
     const text = new CfnParameter(stack, 'CidrText', { type: 'String' });
     const list = new CfnParameter(stack, 'CidrList', { type: 'CommaDelimitedList' });
     const split = new s3.Bucket(stack, 'Split');
@@ -235,10 +224,7 @@ describe('SourceIpOnly', () => {
 
     // THEN
     const template = Template.fromStack(stack);
-    const sourceIp = (bucket: s3.Bucket) => {
-      const policy = Object.values(template.findResources('AWS::S3::BucketPolicy', { Properties: { Bucket: { Ref: Stack.of(bucket).getLogicalId(bucket.node.defaultChild as s3.CfnBucket) } } }))[0];
-      return (policy as any).Properties.PolicyDocument.Statement[0].Condition.NotIpAddress['aws:SourceIp'];
-    };
+    const sourceIp = (bucket: s3.Bucket) => policyStatements(template, bucket)[0].Condition.NotIpAddress['aws:SourceIp'];
     expect(sourceIp(split)).toEqual({ 'Fn::Split': [',', { Ref: 'CidrText' }] });
     expect(sourceIp(asList)).toEqual({ Ref: 'CidrList' });
     expect(sourceIp(valueAsList)).toEqual({ Ref: 'CidrList' });
@@ -246,7 +232,7 @@ describe('SourceIpOnly', () => {
   });
 
   test('accepts a token element next to literal ones', () => {
-    const stack = newStack();
+    const stack = newStack({ env: ENV });
     const cidr = new CfnParameter(stack, 'Cidr', { type: 'String' });
 
     expect(() => new SourceIpOnly({ cidrs: [cidr.valueAsString, '203.0.113.0/24', cidr.valueAsString] })).not.toThrow();
@@ -263,7 +249,7 @@ describe('RoleOnly', () => {
   });
 
   test('fails with the same role twice', () => {
-    const stack = newStack();
+    const stack = newStack({ env: ENV });
     const role = new iam.Role(stack, 'Reader', { assumedBy: new iam.AccountRootPrincipal() });
     const other = new iam.Role(stack, 'Writer', { assumedBy: new iam.AccountRootPrincipal() });
 
@@ -271,7 +257,7 @@ describe('RoleOnly', () => {
   });
 
   test('fails with two imported roles of the same ARN', () => {
-    const stack = newStack();
+    const stack = newStack({ env: ENV });
     const arn = `arn:aws:iam::${ACCOUNT}:role/Reader`;
 
     expectInvalid(() => new RoleOnly({ roles: [iam.Role.fromRoleArn(stack, 'A', arn), iam.Role.fromRoleArn(stack, 'B', arn)] }),
@@ -279,7 +265,7 @@ describe('RoleOnly', () => {
   });
 
   test('fails with RoleMatch.userId() and an imported role without its id', () => {
-    const stack = newStack();
+    const stack = newStack({ env: ENV });
     const arn = `arn:aws:iam::${ACCOUNT}:role/Imported`;
     const created = new iam.Role(stack, 'Created', { assumedBy: new iam.AccountRootPrincipal() });
     const imported = iam.Role.fromRoleArn(stack, 'Imported', arn);
@@ -290,7 +276,7 @@ describe('RoleOnly', () => {
   });
 
   test('fails with RoleMatch.userId() when importedRoleIds names another role', () => {
-    const stack = newStack();
+    const stack = newStack({ env: ENV });
     const imported = iam.Role.fromRoleArn(stack, 'Imported', `arn:aws:iam::${ACCOUNT}:role/Imported`);
     const matchBy = RoleMatch.userId({ importedRoleIds: { [`arn:aws:iam::${ACCOUNT}:role/Other`]: 'AROAABCDEFGHIJKLMNOP' } });
 
@@ -298,7 +284,7 @@ describe('RoleOnly', () => {
   });
 
   test('shows a token role ARN as a token in the error', () => {
-    const stack = newStack();
+    const stack = newStack({ env: ENV });
     const arn = new CfnParameter(stack, 'RoleArn', { type: 'String' });
     const imported = iam.Role.fromRoleArn(stack, 'Imported', arn.valueAsString);
 
@@ -306,7 +292,7 @@ describe('RoleOnly', () => {
   });
 
   test('accepts a token role ARN unchecked, and renders it', () => {
-    const stack = newStack();
+    const stack = newStack({ env: ENV });
     const arn = new CfnParameter(stack, 'RoleArn', { type: 'String' });
     const bucket = new s3.Bucket(stack, 'Data');
 
@@ -331,7 +317,7 @@ describe('RoleMatch', () => {
     });
 
   test('accepts a role unique id and a token id', () => {
-    const stack = newStack();
+    const stack = newStack({ env: ENV });
     const id = new CfnParameter(stack, 'RoleId', { type: 'String' });
 
     expect(() => RoleMatch.userId({ importedRoleIds: { 'arn:aws:iam::111111111111:role/A': 'AROAABCDEFGHIJKLMNOP', 'arn:aws:iam::111111111111:role/B': id.valueAsString } })).not.toThrow();
@@ -372,7 +358,7 @@ describe('AdminOnlyChanges', () => {
   });
 
   test('accepts a token administrator ARN unchecked', () => {
-    const stack = newStack();
+    const stack = newStack({ env: ENV });
     const arn = new CfnParameter(stack, 'AdminArn', { type: 'String' });
 
     expect(() => new AdminOnlyChanges({ administratorArns: [arn.valueAsString, arn.valueAsString] })).not.toThrow();
@@ -397,14 +383,14 @@ describe.each(MAKERS)('%s exemptPrincipalArns', (owner, make) => {
   });
 
   test('accepts a token principal unchecked', () => {
-    const stack = newStack();
+    const stack = newStack({ env: ENV });
     const arn = new CfnParameter(stack, 'BreakGlass', { type: 'String' });
 
     expect(() => make({ exemptPrincipalArns: [arn.valueAsString, 'BreakGlass'] })).not.toThrow();
   });
 
   test('fails with a list token (it would be combined with the exemptions, which CloudFormation cannot do)', () => {
-    const list = new CfnParameter(newStack(), 'Principals', { type: 'CommaDelimitedList' }).valueAsList;
+    const list = new CfnParameter(newStack({ env: ENV }), 'Principals', { type: 'CommaDelimitedList' }).valueAsList;
     expectInvalid(() => make({ exemptPrincipalArns: list }), owner, 'exemptPrincipalArns', JSON.stringify(list), /Fn\.select\(0, param\.valueAsList\)/);
   });
 });
@@ -413,7 +399,7 @@ describe('list tokens', () => {
   const list = (stack: Stack, id: string) => new CfnParameter(stack, id, { type: 'CommaDelimitedList' }).valueAsList;
 
   test('a list token of endpoint ids or CIDRs in one restriction synthesizes as the parameter', () => {
-    const stack = newStack();
+    const stack = newStack({ env: ENV });
     const endpoints = new s3.Bucket(stack, 'Endpoints');
     endpoints.with(new VpcEndpointOnly({ vpcEndpointIds: list(stack, 'Endpoint') }));
     const ips = new s3.Bucket(stack, 'Ips');
@@ -425,7 +411,7 @@ describe('list tokens', () => {
   });
 
   test('fails when anyOf would merge a list token with another member\'s values of the same key', () => {
-    const stack = newStack();
+    const stack = newStack({ env: ENV });
     const ids = list(stack, 'Endpoint');
     expectInvalid(() => new s3.Bucket(stack, 'Data').with(AccessRestriction.anyOf(
       new VpcEndpointOnly({ vpcEndpointIds: ids }), new VpcEndpointOnly({ vpcEndpointIds: [ENDPOINT_ID] }))),
@@ -433,7 +419,7 @@ describe('list tokens', () => {
   });
 
   test('AdminOnlyChanges fails with a list token of administrators', () => {
-    const ids = list(newStack(), 'Admins');
+    const ids = list(newStack({ env: ENV }), 'Admins');
     expectInvalid(() => new AdminOnlyChanges({ administratorArns: ids }), 'AdminOnlyChanges', 'administratorArns', JSON.stringify(ids), /Fn\.select/);
   });
 });

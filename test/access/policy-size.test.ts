@@ -1,4 +1,4 @@
-import { App, CfnElement, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -6,30 +6,21 @@ import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { IConstruct } from 'constructs';
-import { buildFullyRestrictedBucket } from '../../bench/apps';
 import {
   AccessLogsBucket, AccessRestriction, AccessRestrictionOptions, AdminOnlyChanges, RoleOnly, SecureBucket, SourceIpOnly, VpcEndpointOnly,
 } from '../../src';
 import { BUCKET_POLICY_LIMIT_BYTES } from '../../src/access/engine/policy-size';
 import { checkPolicySize, estimatePolicyBytes } from '../../src/access/internal';
+import { ACCOUNT, ENV, newApp, newStack } from '../helpers/stacks';
+import { policyDocument } from '../helpers/templates';
 
 // ---------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------
 
-const ACCOUNT = '111111111111';
-
-function newStack(): Stack {
-  const app = new App({ builtinCloudFormationValidation: false });
-  return new Stack(app, 'Stack', { env: { account: ACCOUNT, region: 'us-east-1' } });
-}
-
 /** The synthesized policy document of `bucket`'s bucket policy. */
 function synthesizedPolicy(stack: Stack, bucket: IConstruct): any {
-  const element = bucket.node.defaultChild as CfnElement;
-  const policies = Template.fromStack(stack).findResources('AWS::S3::BucketPolicy', { Properties: { Bucket: { Ref: stack.getLogicalId(element) } } });
-  expect(Object.keys(policies)).toHaveLength(1);
-  return Object.values(policies)[0].Properties.PolicyDocument;
+  return policyDocument(Template.fromStack(stack), bucket);
 }
 
 /** Estimated size and the three largest statements, as the check reports them, without synthesizing. */
@@ -161,6 +152,55 @@ function fullyRestricted(stack: Stack, id: string, separate = false): SecureBuck
   return bucket;
 }
 
+/** List sizes of the benchmark's fully restricted bucket. */
+type ListSizes = 'minimal' | 'typical';
+
+/**
+ * The bucket docs/BENCHMARKS.md measures (bench/apps.ts builds the same one; tests do not import the
+ * benchmarks): a SecureBucket with every access restriction, every exemption and `anyOf` applied, plus the
+ * two CDK roles that the bucket-service-role exemption covers (auto-delete objects and bucket
+ * notifications): anyOf(VpcEndpointOnly, SourceIpOnly), RoleOnly, AdminOnlyChanges, each with
+ * break-glass principals and every default exemption on.
+ *
+ * `minimal`: one value per list (1 endpoint and 1 VPC, 1 IPv4 and 1 IPv6 CIDR, 1 role, 1 break-glass
+ * principal, 1 administrator). `typical`: 2 endpoints, 2 VPCs, 4 CIDRs, 3 roles (created, imported by
+ * name, imported by ARN), 2 break-glass principals, 2 administrator patterns.
+ */
+function benchmarkBucket(app: App, lists: ListSizes): SecureBucket {
+  const stack = new Stack(app, `PolicySize-${lists}`, { env: ENV });
+  const typical = lists === 'typical';
+  const pipeline = new iam.Role(stack, 'Pipeline', { assumedBy: new iam.ServicePrincipal('glue.amazonaws.com') });
+  const roles = typical
+    ? [pipeline, iam.Role.fromRoleName(stack, 'Analysts', 'data-analysts'), iam.Role.fromRoleArn(stack, 'Reporting', 'arn:aws:iam::111111111111:role/reporting/quarterly-reports')]
+    : [pipeline];
+  const breakGlass = typical
+    ? ['BreakGlass', 'arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_Emergency_*']
+    : ['BreakGlass'];
+  const administrators = typical
+    ? ['arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_Admin_*', 'PlatformAdmin']
+    : ['arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_Admin_*'];
+  const bucket = new SecureBucket(stack, 'Restricted', {
+    removalPolicy: RemovalPolicy.DESTROY,
+    autoDeleteObjects: true,
+    accessRestrictions: [
+      AccessRestriction.anyOf(
+        new VpcEndpointOnly(typical
+          ? { vpcEndpointIds: ['vpce-0a1b2c3d4e5f60718', 'vpce-1a2b3c4d'], vpcIds: ['vpc-0a1b2c3d4e5f60718', 'vpc-1a2b3c4d'] }
+          : { vpcEndpointIds: ['vpce-0a1b2c3d4e5f60718'], vpcIds: ['vpc-0a1b2c3d4e5f60718'] }),
+        new SourceIpOnly({
+          cidrs: typical ? ['203.0.113.0/24', '198.51.100.0/24', '2001:db8:1234::/48', '2001:db8:abcd::/48'] : ['203.0.113.0/24', '2001:db8:1234::/48'],
+        }),
+      ),
+      new RoleOnly({ roles, exemptPrincipalArns: breakGlass }),
+      new AdminOnlyChanges({ administratorArns: administrators, exemptPrincipalArns: breakGlass }),
+    ],
+  });
+  // The notifications handler role joins the bucket-service-role exemption.
+  const topic = { bind: () => ({ arn: 'arn:aws:sns:us-east-1:111111111111:bucket-events', type: s3.BucketNotificationDestinationType.TOPIC }) };
+  bucket.addEventNotification(s3.EventType.OBJECT_REMOVED, topic);
+  return bucket;
+}
+
 /** How many times the bucket's own validations resolve its policy document. */
 function policyResolvesInValidation(bucket: s3.IBucket & IConstruct): number {
   const spy = jest.spyOn(iam.PolicyDocument.prototype, 'resolve');
@@ -258,8 +298,8 @@ describe('estimatePolicyBytes', () => {
 
   test('is never below the size S3 would store, for every bucket policy of the fixtures', () => {
     // GIVEN: the policies of this suite's and the benchmark's fixtures, in a fixed and in an environment-agnostic stack.
-    const app = new App({ builtinCloudFormationValidation: false });
-    for (const [name, env] of [['Fixed', { account: ACCOUNT, region: 'us-east-1' }], ['Agnostic', undefined]] as const) {
+    const app = newApp();
+    for (const [name, env] of [['Fixed', ENV], ['Agnostic', undefined]] as const) {
       const stack = new Stack(app, name, { env });
       new SecureBucket(stack, 'Default');
       fullyRestricted(stack, 'AnyOf');
@@ -272,8 +312,8 @@ describe('estimatePolicyBytes', () => {
       for (let i = 0; i < 40; i++) { new SecureBucket(stack, `Logged${i}`); } // 40 sources of the stack's AccessLogsBucket
       AccessLogsBucket.ofStack(stack);
     }
-    buildFullyRestrictedBucket(app, 'minimal');
-    buildFullyRestrictedBucket(app, 'typical');
+    benchmarkBucket(app, 'minimal');
+    benchmarkBucket(app, 'typical');
 
     // WHEN
     const policies = synthesizedPolicies(app);
@@ -295,8 +335,8 @@ describe('estimatePolicyBytes', () => {
 
   test('estimates the benchmark\'s SecureBucket with every restriction and typical lists under 6 KB', () => {
     for (const lists of ['minimal', 'typical'] as const) {
-      const app = new App({ builtinCloudFormationValidation: false });
-      const bucket = buildFullyRestrictedBucket(app, lists);
+      const app = newApp();
+      const bucket = benchmarkBucket(app, lists);
       const document = Stack.of(bucket).resolve(bucket.policy!.document);
       expect(estimatePolicyBytes(document)).toBeLessThan(6 * 1024);
     }
@@ -305,7 +345,7 @@ describe('estimatePolicyBytes', () => {
 
 describe('checkPolicySize', () => {
   test('does not resolve the policy of a SecureBucket that holds only its own statements', () => {
-    const stack = newStack();
+    const stack = newStack({ env: ENV });
     const plain = new SecureBucket(stack, 'Default');
     const destroyable = new SecureBucket(stack, 'Destroyable', { removalPolicy: RemovalPolicy.DESTROY, autoDeleteObjects: true, minimumTLSVersion: 1.3 });
 
@@ -315,7 +355,7 @@ describe('checkPolicySize', () => {
   });
 
   test('the statements a SecureBucket writes itself are bounded: under a quarter of the limit with every option', () => {
-    const stack = newStack();
+    const stack = newStack({ env: ENV });
     const destination = new SecureBucket(stack, 'Replica');
     const bucket = new SecureBucket(stack, 'Data', {
       removalPolicy: RemovalPolicy.DESTROY, autoDeleteObjects: true, minimumTLSVersion: 1.3, replication: { destination },
@@ -332,7 +372,7 @@ describe('checkPolicySize', () => {
     ['a restriction', (bucket: SecureBucket) => bucket.with(new SourceIpOnly({ cidrs: ['203.0.113.0/24'] }))],
     ['a replication source writing into it', (bucket: SecureBucket) => new SecureBucket(Stack.of(bucket), 'Source', { replication: { destination: bucket } })],
   ])('checks the whole policy of a SecureBucket once something adds a statement: %s', (_, change) => {
-    const stack = newStack();
+    const stack = newStack({ env: ENV });
     const bucket = new SecureBucket(stack, 'Data');
     const before = bucket.policy!.document.statementCount;
 
@@ -343,7 +383,7 @@ describe('checkPolicySize', () => {
   });
 
   test('fails synth of a SecureBucket whose user statements take its policy over 20 KB, stating the size and the largest statements', () => {
-    const stack = newStack();
+    const stack = newStack({ env: ENV });
     const bucket = new SecureBucket(stack, 'Data');
     for (let i = 0; i < 40; i++) {
       bucket.addToResourcePolicy(new iam.PolicyStatement({
@@ -361,7 +401,7 @@ describe('checkPolicySize', () => {
   });
 
   test('a fixed count above the statements present exempts none added later', () => {
-    const stack = newStack();
+    const stack = newStack({ env: ENV });
     const bucket = new s3.Bucket(stack, 'Data', { enforceSSL: true });
     checkPolicySize(bucket, { fixedStatements: 1000 });
     bucket.addToResourcePolicy(new iam.PolicyStatement({
@@ -372,7 +412,7 @@ describe('checkPolicySize', () => {
   });
 
   test('checks the policy of a bucket registered without a fixed count whatever it holds', () => {
-    const stack = newStack();
+    const stack = newStack({ env: ENV });
     const bucket = new s3.Bucket(stack, 'Data', { enforceSSL: true });
     checkPolicySize(bucket);
     expect(policyResolvesInValidation(bucket)).toBeGreaterThan(0);
@@ -382,7 +422,7 @@ describe('checkPolicySize', () => {
 describe('AccessRestriction', () => {
   test('fails synth when RoleOnly and SourceIpOnly restrictions take the bucket policy over 20 KB, stating the size and the largest statements', () => {
     // GIVEN
-    const stack = newStack();
+    const stack = newStack({ env: ENV });
     const bucket = new s3.Bucket(stack, 'Data');
 
     // WHEN: 16 RoleOnly restrictions of 10 roles each, and one SourceIpOnly of 200 addresses.
@@ -407,7 +447,7 @@ describe('AccessRestriction', () => {
   });
 
   test('fails synth of a SecureBucket whose restrictions take its policy over 20 KB', () => {
-    const stack = newStack();
+    const stack = newStack({ env: ENV });
     const bucket = new SecureBucket(stack, 'Data', {
       accessRestrictions: [0, 1, 2, 3, 4, 5, 6, 7].map(i => new SourceIpOnly({ cidrs: cidrs(120, i * 120) })),
     });
@@ -419,7 +459,7 @@ describe('AccessRestriction', () => {
 
   test('synthesizes a policy just under 20 KB and fails one restriction later', () => {
     // GIVEN: the number of RoleOnly restrictions that first goes over the limit.
-    const probe = newStack();
+    const probe = newStack({ env: ENV });
     const probeBucket = new s3.Bucket(probe, 'Data');
     let count = 0;
     while (expectedReport(probeBucket).bytes <= BUCKET_POLICY_LIMIT_BYTES) {
@@ -428,7 +468,7 @@ describe('AccessRestriction', () => {
     }
 
     const withRestrictions = (n: number) => {
-      const stack = newStack();
+      const stack = newStack({ env: ENV });
       const bucket = new s3.Bucket(stack, 'Data');
       for (let i = 0; i < n; i++) {
         bucket.with(new RoleOnly({ roles: importedRoles(stack, `R${i}x`, 4) }));
@@ -449,7 +489,7 @@ describe('AccessRestriction', () => {
     // GIVEN: the network restrictions combined with anyOf (as they must be to allow either),
     // RoleOnly and AdminOnlyChanges, each with two break-glass principals, and a bucket whose
     // auto-delete and notifications roles are exempted too.
-    const stack = newStack();
+    const stack = newStack({ env: ENV });
     const bucket = fullyRestricted(stack, 'Data');
 
     // WHEN
@@ -474,9 +514,9 @@ describe('AccessRestriction', () => {
   test('a SecureBucket with all four restrictions applied separately stays well under 20 KB (measured: 6,735 bytes)', () => {
     // The network restrictions ANDed (which denies endpoint traffic, and warns) cost one more
     // statement than anyOf: about 1 KB per restriction with every exemption.
-    const anyOfStack = newStack();
+    const anyOfStack = newStack({ env: ENV });
     const anyOf = estimatePolicyBytes(synthesizedPolicy(anyOfStack, fullyRestricted(anyOfStack, 'Data')));
-    const stack = newStack();
+    const stack = newStack({ env: ENV });
     const bytes = estimatePolicyBytes(synthesizedPolicy(stack, fullyRestricted(stack, 'Data', true)));
 
     expect(bytes).toBeGreaterThan(anyOf + 512);

@@ -10,13 +10,11 @@
  * Every scenario also names the Deny statements that fire, so a request denied for the wrong
  * reason (TLS instead of the restriction, say) fails the test.
  */
-import { App, CfnElement, Mixins, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { Mixins } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { IConstruct } from 'constructs';
 import {
   AccessLogsBucket,
   AccessRestriction,
@@ -28,46 +26,33 @@ import {
   SourceIpOnly,
   VpcEndpointOnly,
 } from '../../src';
+import { TEST_ACCOUNT, TEST_REGION } from '../helpers/intrinsics';
+import { ContextInput } from '../helpers/policy-eval';
 import {
-  BucketPolicyEvaluator,
-  CfnTemplate,
-  ContextInput,
-  EvaluationResult,
-  TEST_ACCOUNT,
-  TEST_REGION,
-  bucketArnFor,
-  keyArnFor,
-  roleArnFor,
-  roleIdFor,
-} from '../util/policy-eval';
+  ADMIN_ELSEWHERE, allowOnly, APP_ROLE_ELSEWHERE, autoDeleteRole, BREAK_GLASS_ELSEWHERE, CLOUDFRONT, DISTRIBUTION_ARN, expectScenario, Fixture,
+  fixtureOf, FromFixture, INCIDENT_RESPONDER, Kind, LEGACY_ROLE, NON_TLS_DENY, notificationsRole, OFFICE_CIDRS, OLD_TLS_DENY, Request, restricted,
+  roleArn, Scenario, secureBucket, VPCE,
+} from '../helpers/restriction-matrix';
+import { ENV, newStack, OTHER_ACCOUNT } from '../helpers/stacks';
 
 // ---------------------------------------------------------------------------
 // Who
 // ---------------------------------------------------------------------------
 
-const OTHER_ACCOUNT = '222222222222';
-const roleArn = (name: string, account: string = TEST_ACCOUNT) => `arn:aws:iam::${account}:role/${name}`;
-
 /** The role the restrictions allow (created in the stack with roleName 'app'). */
 const APP_ROLE = roleArn('app');
 const APP_ROLE_SESSION = `arn:aws:sts::${TEST_ACCOUNT}:assumed-role/app/session`;
-const APP_ROLE_ELSEWHERE = roleArn('app', OTHER_ACCOUNT);
 const APP_ROLE_UNDER_PATH = roleArn('team/app');
 const APP_USER = `arn:aws:iam::${TEST_ACCOUNT}:user/app`;
 const OTHER_ROLE = roleArn('other');
-/** An imported role (`iam.Role.fromRoleArn`), with the unique id `aws iam get-role` would show. */
-const LEGACY_ROLE = roleArn('legacy-etl');
 const LEGACY_ROLE_ID = 'AROAEXAMPLELEGACY0001';
 const ROOT = `arn:aws:iam::${TEST_ACCOUNT}:root`;
 const CFN_EXEC_ROLE = roleArn(`cdk-hnb659fds-cfn-exec-role-${TEST_ACCOUNT}-${TEST_REGION}`);
 /** Break-glass principals: one by role name (pinned to the bucket's account), one by full ARN. */
 const BREAK_GLASS = roleArn('BreakGlass');
-const BREAK_GLASS_ELSEWHERE = roleArn('BreakGlass', OTHER_ACCOUNT);
 const BREAK_GLASS_LOOKALIKE = roleArn('BreakGlassTemp');
-const INCIDENT_RESPONDER = roleArn('ops/incident-responder');
 /** Administrators: one by role name, and every role of an IAM Identity Center permission set. */
 const ADMIN = roleArn('admin');
-const ADMIN_ELSEWHERE = roleArn('admin', OTHER_ACCOUNT);
 const SSO_ADMIN_PATTERN = `arn:aws:iam::${TEST_ACCOUNT}:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_Admin_*`;
 const SSO_ADMIN = roleArn('aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123456789abcdef');
 const SSO_ADMIN_REGIONAL = roleArn('aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Admin_fedcba9876543210');
@@ -79,9 +64,7 @@ const ACCESS_ANALYZER_SERVICE_LINKED_ROLE = roleArn('aws-service-role/access-ana
 const CONFIG_SERVICE_LINKED_ROLE_ELSEWHERE = roleArn('aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig', OTHER_ACCOUNT);
 /** A role the account created with the service-linked role's name but not under its path. */
 const CONFIG_ROLE_LOOKALIKE = roleArn('AWSServiceRoleForConfig');
-const CLOUDFRONT = 'cloudfront.amazonaws.com';
 const LOG_DELIVERY = 'logging.s3.amazonaws.com';
-const DISTRIBUTION_ARN = `arn:aws:cloudfront::${TEST_ACCOUNT}:distribution/EDFDVBD6EXAMPLE`;
 
 /** Role unique ids that are not the ones the bucket policy knows (a re-created role, another role). */
 const RECREATED_APP_ROLE_ID = 'AROAZZZZZZZZZZZZZZZZZ';
@@ -91,12 +74,10 @@ const OTHER_ROLE_ID = 'AROAOTHEROTHEROTHER12';
 // From where
 // ---------------------------------------------------------------------------
 
-const VPCE = 'vpce-1a2b3c4d';
 const VPC = 'vpc-0a1b2c3d';
 const VPCE_SAME_VPC = 'vpce-5e6f7a8b';
 const VPCE_ELSEWHERE = 'vpce-9c0d1e2f';
 const VPC_ELSEWHERE = 'vpc-0f0e0d0c';
-const OFFICE_CIDRS = ['203.0.113.0/24', '2001:db8:1234::/48'];
 
 /** Through the allowed endpoint: the endpoint and its VPC, and no aws:SourceIp. */
 const VIA_ENDPOINT: ContextInput = { 'aws:SourceVpce': VPCE, 'aws:SourceVpc': VPC };
@@ -121,211 +102,17 @@ const SSE = 's3:x-amz-server-side-encryption';
 const SSE_KEY = 's3:x-amz-server-side-encryption-aws-kms-key-id';
 const OTHER_KEY_ARN = `arn:aws:kms:${TEST_REGION}:${TEST_ACCOUNT}:key/00000000-0000-0000-0000-000000000000`;
 
-/** Symbolic ids of the Sid-less TLS statements of s3.Bucket (`enforceSSL`, `minimumTLSVersion`). */
-const NON_TLS_DENY = '<deny without TLS>';
-const OLD_TLS_DENY = '<deny below the minimum TLS version>';
-
 // ---------------------------------------------------------------------------
-// Fixtures
+// Restrictions combined
 // ---------------------------------------------------------------------------
-
-interface Fixture {
-  readonly template: CfnTemplate;
-  /** The policy of the bucket under test. */
-  readonly policy: BucketPolicyEvaluator;
-  /** Resolved ARNs of every bucket of the stack, by construct id. */
-  readonly bucketArns: Record<string, string>;
-  /** Resolved unique ids (RoleId) of every role created in the stack, by construct id. */
-  readonly roleIds: Record<string, string>;
-  /** The resolved ARN of the bucket's KMS key (SecureBucket only). */
-  readonly keyArn?: string;
-  /** Warnings of the stack. */
-  readonly warnings: string[];
-}
-
-function logicalId(construct: IConstruct): string {
-  const cfn = (construct.node.defaultChild ?? construct) as CfnElement;
-  return Stack.of(construct).getLogicalId(cfn);
-}
-
-function newStack(): Stack {
-  const app = new App({ builtinCloudFormationValidation: false });
-  return new Stack(app, 'S', { env: { account: TEST_ACCOUNT, region: TEST_REGION } });
-}
-
-function fixtureOf(stack: Stack, bucket: s3.IBucket): Fixture {
-  const template: CfnTemplate = Template.fromStack(stack).toJSON();
-  const all = stack.node.findAll();
-  const bucketArns: Record<string, string> = {};
-  for (const b of all.filter((c): c is s3.Bucket => c instanceof s3.Bucket)) {
-    bucketArns[b.node.id] = bucketArnFor(template, logicalId(b));
-  }
-  const roleIds: Record<string, string> = {};
-  for (const r of all.filter((c): c is iam.Role => c instanceof iam.Role)) {
-    roleIds[r.node.id] = roleIdFor(logicalId(r));
-  }
-  return {
-    template,
-    policy: BucketPolicyEvaluator.fromTemplate(template, { bucketLogicalId: logicalId(bucket) }),
-    bucketArns,
-    roleIds,
-    keyArn: SecureBucket.isSecureBucket(bucket) ? keyArnFor(logicalId(bucket.key)) : undefined,
-    warnings: Annotations.fromStack(stack).findWarning('*', Match.anyValue()).map(w => String(w.entry.data)),
-  };
-}
-
-/**
- * The role of the Lambda function behind a custom resource, found by following the template
- * (custom resource -> ServiceToken -> function -> Role), independently of how the library finds it.
- */
-function customResourceRole(f: Fixture, customResourceType: string): string {
-  const resources = f.template.Resources ?? {};
-  const custom = Object.values(resources).find(r => r.Type === customResourceType);
-  if (!custom) {
-    throw new Error(`no ${customResourceType} in the template`);
-  }
-  const functionId = (custom.Properties?.ServiceToken as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
-  const roleId = (resources[functionId].Properties?.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
-  return roleArnFor(f.template, roleId);
-}
-const autoDeleteRole = (f: Fixture) => customResourceRole(f, 'Custom::S3AutoDeleteObjects');
-const notificationsRole = (f: Fixture) => customResourceRole(f, 'Custom::S3BucketNotifications');
-
-/** The roles a restriction can name. */
-interface Roles {
-  readonly app: iam.IRole;
-  readonly legacy: iam.IRole;
-}
-
-/**
- * A SecureBucket with everything a restriction could lock out: the auto-delete-objects and
- * notifications custom resources (the notification is added after the restriction), CloudFront
- * with origin access control, and an Allow for principals of another account (so that a Deny,
- * not the missing Allow, is what stops them).
- */
-function secureBucket(restrictions: (roles: Roles) => AccessRestriction[]): Fixture {
-  const stack = newStack();
-  const roles: Roles = {
-    app: new iam.Role(stack, 'App', { roleName: 'app', assumedBy: new iam.AccountRootPrincipal() }),
-    legacy: iam.Role.fromRoleArn(stack, 'Legacy', LEGACY_ROLE),
-  };
-  const bucket = new SecureBucket(stack, 'Data', {
-    removalPolicy: RemovalPolicy.DESTROY,
-    autoDeleteObjects: true,
-    accessRestrictions: restrictions(roles),
-  });
-  bucket.addToResourcePolicy(new iam.PolicyStatement({
-    sid: 'AllowCloudFrontOac',
-    principals: [new iam.ServicePrincipal(CLOUDFRONT)],
-    actions: ['s3:GetObject'],
-    resources: [bucket.arnForObjects('*')],
-    conditions: { StringEquals: { 'AWS:SourceArn': DISTRIBUTION_ARN } },
-  }));
-  bucket.addToResourcePolicy(new iam.PolicyStatement({
-    sid: 'AllowOtherAccount',
-    principals: [APP_ROLE_ELSEWHERE, BREAK_GLASS_ELSEWHERE, ADMIN_ELSEWHERE].map(arn => new iam.ArnPrincipal(arn)),
-    actions: ['s3:GetObject', 's3:PutLifecycleConfiguration'],
-    resources: [bucket.bucketArn, bucket.arnForObjects('*')],
-  }));
-  bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.SnsDestination(new sns.Topic(stack, 'Topic')));
-  return fixtureOf(stack, bucket);
-}
 
 /** "Through my endpoint OR from my office". */
 const endpointOrOffice = (options: AccessRestrictionOptions = {}) =>
   AccessRestriction.anyOf(new VpcEndpointOnly({ vpcEndpointIds: [VPCE], ...options }), new SourceIpOnly({ cidrs: OFFICE_CIDRS }));
 
-type Kind = 'VpcEndpointOnly' | 'SourceIpOnly' | 'RoleOnly';
-
-/** One restriction of `kind` with the break-glass principals and the given options. */
-function restriction(kind: Kind, roles: Roles, options: AccessRestrictionOptions = {}): AccessRestriction {
-  const common = { exemptPrincipalArns: ['BreakGlass', INCIDENT_RESPONDER], ...options };
-  switch (kind) {
-    case 'VpcEndpointOnly': return new VpcEndpointOnly({ vpcEndpointIds: [VPCE], ...common });
-    case 'SourceIpOnly': return new SourceIpOnly({ cidrs: OFFICE_CIDRS, ...common });
-    case 'RoleOnly': return new RoleOnly({ roles: [roles.app, roles.legacy], ...common });
-  }
-}
-
-const FIXTURES = new Map<string, Fixture>();
-/** A SecureBucket with one restriction of `kind` (cached per kind and options). */
-function restricted(kind: Kind, options: AccessRestrictionOptions = {}): Fixture {
-  const key = `${kind} ${JSON.stringify(options)}`;
-  let fixture = FIXTURES.get(key);
-  if (!fixture) {
-    fixture = secureBucket(roles => [restriction(kind, roles, options)]);
-    FIXTURES.set(key, fixture);
-  }
-  return fixture;
-}
-
 // ---------------------------------------------------------------------------
-// Scenarios
+// Requests of the bucket's own roles
 // ---------------------------------------------------------------------------
-
-type FromFixture<T> = T | ((f: Fixture) => T);
-
-interface Scenario {
-  readonly name: string;
-  readonly principal: FromFixture<string>;
-  readonly action: string;
-  /** @default 'object' */
-  readonly resource?: 'bucket' | 'object';
-  /** Where the request comes from and what it carries, over the harness defaults (TLS 1.3, principal keys). */
-  readonly context?: FromFixture<ContextInput>;
-  readonly identityPolicyAllows?: boolean;
-  readonly identityPolicies?: Record<string, unknown>[];
-  readonly expected: EvaluationResult;
-  /** The statements that deny the request: required for ExplicitlyDenied, none otherwise. */
-  readonly deniedBy?: string[];
-}
-
-function at<T>(f: Fixture, value: FromFixture<T>): T {
-  return typeof value === 'function' ? (value as (fixture: Fixture) => T)(f) : value;
-}
-
-/** The id the harness reports for a statement: its Sid, or its 1-based index for the Sid-less TLS statements. */
-function statementId(f: Fixture, id: string): string {
-  if (id !== NON_TLS_DENY && id !== OLD_TLS_DENY) {
-    return id;
-  }
-  const statements = f.policy.policyDocument.Statement as Array<{ Condition?: Record<string, Record<string, unknown>> }>;
-  const index = statements.findIndex(s => id === NON_TLS_DENY
-    ? s.Condition?.Bool?.['aws:SecureTransport'] === 'false'
-    : s.Condition?.NumericLessThan?.['s3:TlsVersion'] !== undefined);
-  if (index < 0) {
-    throw new Error(`no statement for ${id}`);
-  }
-  return String(index + 1);
-}
-
-async function expectScenario(f: Fixture, s: Scenario): Promise<void> {
-  if (s.expected === 'ExplicitlyDenied' && !s.deniedBy) {
-    throw new Error(`scenario '${s.name}' must name the statements that deny it`);
-  }
-  const details = await f.policy.evaluateDetailed({
-    principal: at(f, s.principal),
-    action: s.action,
-    resource: s.resource ?? 'object',
-    context: s.context === undefined ? undefined : at(f, s.context),
-    identityPolicyAllows: s.identityPolicyAllows,
-    identityPolicies: s.identityPolicies,
-  });
-  // A context key the simulator drops would make the scenario prove nothing.
-  expect(details.ignoredContextKeys).toEqual([]);
-  expect({ result: details.result, deniedBy: [...details.deniedBy].sort() }).toEqual({
-    result: s.expected,
-    deniedBy: (s.deniedBy ?? []).map(id => statementId(f, id)).sort(),
-  });
-}
-
-/** A request without its expectation. */
-type Request = Omit<Scenario, 'name' | 'expected' | 'deniedBy'>;
-
-const allowOnly = (...actions: string[]): Record<string, unknown> => ({
-  Version: '2012-10-17',
-  Statement: [{ Effect: 'Allow', Action: actions, Resource: '*' }],
-});
 
 /** Requests of the roles CDK creates for the bucket, with their real permissions (no s3:* identity policy). */
 const AUTO_DELETE_LISTS_VERSIONS: Request = {
@@ -771,7 +558,7 @@ describe('access restrictions, evaluated', () => {
     describe('a plain s3.Bucket with bucket.with(new VpcEndpointOnly(...))', () => {
       let f: Fixture;
       beforeAll(() => {
-        const stack = newStack();
+        const stack = newStack({ id: 'S', env: ENV });
         const handlerRole = new iam.Role(stack, 'NotificationsRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
         const bucket = new s3.Bucket(stack, 'Plain', { notificationsHandlerRole: handlerRole });
         bucket.with(new VpcEndpointOnly({ vpcEndpointIds: [VPCE] }));
@@ -793,7 +580,7 @@ describe('access restrictions, evaluated', () => {
     describe('a plain s3.Bucket with Mixins.of(bucket).apply(new RoleOnly(...))', () => {
       let f: Fixture;
       beforeAll(() => {
-        const stack = newStack();
+        const stack = newStack({ id: 'S', env: ENV });
         const app = new iam.Role(stack, 'App', { roleName: 'app', assumedBy: new iam.AccountRootPrincipal() });
         const bucket = new s3.Bucket(stack, 'Plain', { enforceSSL: true });
         Mixins.of(bucket).apply(new RoleOnly({ roles: [app] }));
@@ -811,7 +598,7 @@ describe('access restrictions, evaluated', () => {
     describe('the stack\'s AccessLogsBucket', () => {
       const logDelivery = (f: Fixture): ContextInput => ({ 'aws:SourceArn': f.bucketArns.Data, 'aws:SourceAccount': TEST_ACCOUNT, 'aws:SourceIp': '54.231.0.10' });
       const logsFixture = (apply: (logs: AccessLogsBucket, app: iam.IRole) => void): Fixture => {
-        const stack = newStack();
+        const stack = newStack({ id: 'S', env: ENV });
         const app = new iam.Role(stack, 'App', { roleName: 'app', assumedBy: new iam.AccountRootPrincipal() });
         new SecureBucket(stack, 'Data');
         const logs = AccessLogsBucket.ofStack(stack);
@@ -916,7 +703,7 @@ describe('access restriction statements', () => {
   });
 
   test('applying the same restriction twice adds one statement', () => {
-    const stack = newStack();
+    const stack = newStack({ id: 'S', env: ENV });
     const bucket = new s3.Bucket(stack, 'Plain');
     const endpointOnly = new VpcEndpointOnly({ vpcEndpointIds: [VPCE] });
     bucket.with(endpointOnly);

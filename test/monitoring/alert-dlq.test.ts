@@ -1,9 +1,11 @@
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { Template } from 'aws-cdk-lib/assertions';
-import { ACCOUNT, logicalIdOf, monitorStack, REGION } from './util';
+import { Acknowledgement, assemblyCheckerAcknowledgements, nagAcknowledgements, nagFindings } from '../../scripts/checkers';
 import { BucketSecurityMonitor, SecureBucket } from '../../src';
-import { Acknowledgement, assemblyCheckerAcknowledgements, nagAcknowledgements, nagFindings } from '../util/checkers';
-import { resolveIntrinsics } from '../util/policy-eval';
+import { resolveIntrinsics } from '../helpers/intrinsics';
+import { monitorStack } from '../helpers/monitoring';
+import { ACCOUNT, REGION } from '../helpers/stacks';
+import { resourceIdOf } from '../helpers/templates';
 
 const OTHER_ACCOUNT = '222222222222';
 
@@ -15,7 +17,7 @@ function synth() {
 
 describe('BucketSecurityMonitor alert dead-letter queue', () => {
   const { template, app, stack, monitor } = synth();
-  const queueId = logicalIdOf(template, 'AWS::SQS::Queue', 'MonitorAlertsDeadLetterQueue');
+  const queueId = resourceIdOf(template, 'AWS::SQS::Queue', 'MonitorAlertsDeadLetterQueue');
 
   test('is the monitor\'s deadLetterQueue', () => {
     expect(stack.resolve(monitor.deadLetterQueue.queueArn)).toEqual({ 'Fn::GetAtt': [queueId, 'Arn'] });
@@ -24,8 +26,8 @@ describe('BucketSecurityMonitor alert dead-letter queue', () => {
   const queueArn = `arn:aws:sqs:${REGION}:${ACCOUNT}:${queueName}`;
   const ruleIds = Object.entries<any>(template.Resources).filter(([, r]) => r.Type === 'AWS::Events::Rule').map(([id]) => id);
   const ruleArn = (id: string) => `arn:aws:events:${REGION}:${ACCOUNT}:rule/${id}`;
-  const keyId = logicalIdOf(template, 'AWS::KMS::Key', 'MonitorAlertKey');
-  const topicId = logicalIdOf(template, 'AWS::SNS::Topic', 'MonitorAlerts');
+  const keyId = resourceIdOf(template, 'AWS::KMS::Key', 'MonitorAlertKey');
+  const topicId = resourceIdOf(template, 'AWS::SNS::Topic', 'MonitorAlerts');
   const topicArn = `arn:aws:sns:${REGION}:${ACCOUNT}:${template.Resources[topicId].Properties.TopicName}`;
 
   /** Substitutes what the policy-eval resolver does not know: the queue, the rules and the alert topic. */

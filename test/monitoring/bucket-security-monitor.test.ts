@@ -2,9 +2,11 @@ import { App, CfnParameter, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { EXPECTED_ACCOUNT_EVENTS, EXPECTED_BUCKET_EVENTS, logicalIdOf, monitorStack } from './util';
+import { nagAcknowledgements, nagFindings } from '../../scripts/checkers';
 import { BucketSecurityMonitor, FindingLevel, SecureBucket, SecureBucketAspect } from '../../src';
-import { nagAcknowledgements, nagFindings } from '../util/checkers';
+import { EXPECTED_ACCOUNT_EVENTS, EXPECTED_BUCKET_EVENTS, monitorStack } from '../helpers/monitoring';
+import { ENV } from '../helpers/stacks';
+import { resourceIdOf, ruleWarnings } from '../helpers/templates';
 
 
 function defaultMonitor() {
@@ -19,8 +21,8 @@ describe('BucketSecurityMonitor', () => {
     test('creates a multi-region, validated, KMS-encrypted trail logging to a SecureBucket and CloudWatch Logs', () => {
       const { template } = defaultMonitor();
       const json = template.toJSON();
-      const keyId = logicalIdOf(json, 'AWS::KMS::Key', 'MonitorTrailKey');
-      const bucketId = logicalIdOf(json, 'AWS::S3::Bucket', 'MonitorTrailBucket');
+      const keyId = resourceIdOf(json, 'AWS::KMS::Key', 'MonitorTrailKey');
+      const bucketId = resourceIdOf(json, 'AWS::S3::Bucket', 'MonitorTrailBucket');
       template.resourceCountIs('AWS::CloudTrail::Trail', 1);
       template.hasResourceProperties('AWS::CloudTrail::Trail', {
         IsLogging: true,
@@ -147,7 +149,7 @@ describe('BucketSecurityMonitor', () => {
     test('the trail key lets CloudTrail encrypt, describe and use the bucket key for this trail only', () => {
       const { template } = defaultMonitor();
       const json = template.toJSON();
-      const keyId = logicalIdOf(json, 'AWS::KMS::Key', 'MonitorTrailKey');
+      const keyId = resourceIdOf(json, 'AWS::KMS::Key', 'MonitorTrailKey');
       const trail = Object.values<any>(template.findResources('AWS::CloudTrail::Trail'))[0];
       const trailArn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:cloudtrail:us-east-1:111111111111:trail/${trail.Properties.TrailName}`]] };
       const statements: any[] = json.Resources[keyId].Properties.KeyPolicy.Statement;
@@ -165,7 +167,7 @@ describe('BucketSecurityMonitor', () => {
     test('the alert key lets EventBridge use it for the alert topic only', () => {
       const { template } = defaultMonitor();
       const json = template.toJSON();
-      const keyId = logicalIdOf(json, 'AWS::KMS::Key', 'MonitorAlertKey');
+      const keyId = resourceIdOf(json, 'AWS::KMS::Key', 'MonitorAlertKey');
       const topicName = Object.values<any>(template.findResources('AWS::SNS::Topic'))[0].Properties.TopicName;
       const statement = json.Resources[keyId].Properties.KeyPolicy.Statement.find((st: any) => st.Principal?.Service === 'events.amazonaws.com');
       expect(statement).toEqual(expect.objectContaining({
@@ -211,7 +213,7 @@ describe('BucketSecurityMonitor', () => {
 
     test('targets the topic without a role, with a message saying who, what, which bucket, from where and when', () => {
       const { template, stack } = defaultMonitor();
-      const topicId = logicalIdOf(template.toJSON(), 'AWS::SNS::Topic', 'MonitorAlerts');
+      const topicId = resourceIdOf(template.toJSON(), 'AWS::SNS::Topic', 'MonitorAlerts');
       const rules = template.findResources('AWS::Events::Rule');
       expect(Object.keys(rules)).toHaveLength(2);
       for (const rule of Object.values<any>(rules)) {
@@ -235,7 +237,7 @@ describe('BucketSecurityMonitor', () => {
       const { stack } = monitorStack();
       new BucketSecurityMonitor(stack, 'Monitor', { allBuckets: true, alertEmails: ['a@example.com', 'b@example.org'] });
       const template = Template.fromStack(stack);
-      const keyId = logicalIdOf(template.toJSON(), 'AWS::KMS::Key', 'MonitorAlertKey');
+      const keyId = resourceIdOf(template.toJSON(), 'AWS::KMS::Key', 'MonitorAlertKey');
       template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
       template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
       template.resourceCountIs('AWS::SNS::Subscription', 2);
@@ -337,7 +339,7 @@ describe('BucketSecurityMonitor', () => {
       const basic = new cloudtrail.Trail(stack, 'Basic', { managementEvents: cloudtrail.ReadWriteType.ALL });
       expect(() => new BucketSecurityMonitor(stack, 'M1', { trail: basic, allBuckets: true }))
         .toThrow(/'trail' cannot be given data event selectors from this stack: it uses basic event selectors/);
-      const other = new Stack(app, 'Other', { env: { account: '111111111111', region: 'us-east-1' } });
+      const other = new Stack(app, 'Other', { env: ENV });
       const elsewhere = new cloudtrail.Trail(other, 'Elsewhere');
       expect(() => new BucketSecurityMonitor(stack, 'M2', { trail: elsewhere, allBuckets: true }))
         .toThrow(/it is in stack Other, not in Stack/);
@@ -369,12 +371,12 @@ describe('BucketSecurityMonitor', () => {
       new BucketSecurityMonitor(stack, 'Monitor', { buckets: [new SecureBucket(stack, 'Data')], alertEmails: ['security@example.com'] });
       SecureBucketAspect.applyTo(app, { level: FindingLevel.WARNING });
       app.synth();
-      expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('\\[SB-(S3|KMS|IAM)-\\d+\\]'))).toEqual([]);
+      expect(ruleWarnings(stack)).toEqual([]);
     });
 
     test('the template passes the built-in CloudFormation validation', () => {
       const app = new App();
-      const stack = new Stack(app, 'Stack', { env: { account: '111111111111', region: 'us-east-1' } });
+      const stack = new Stack(app, 'Stack', { env: ENV });
       new BucketSecurityMonitor(stack, 'Monitor', { buckets: [new SecureBucket(stack, 'Data')], alertEmails: ['security@example.com'] });
       expect(() => app.synth()).not.toThrow();
     });

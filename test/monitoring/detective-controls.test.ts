@@ -1,9 +1,11 @@
 import { Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { logicalIdOf, monitorStack } from './util';
+import { nagFindings } from '../../scripts/checkers';
 import { BucketSecurityMonitor, FindingLevel, RemediationMode, SecureBucket, SecureBucketAspect, VpcEndpointOnly } from '../../src';
-import { nagFindings } from '../util/checkers';
+import { monitorStack } from '../helpers/monitoring';
+import { ENV } from '../helpers/stacks';
+import { resourceIdOf, ruleWarnings } from '../helpers/templates';
 
 const IDENTIFIERS = [
   'S3_BUCKET_PUBLIC_READ_PROHIBITED', 'S3_BUCKET_PUBLIC_WRITE_PROHIBITED', 'S3_BUCKET_SSL_REQUESTS_ONLY',
@@ -74,7 +76,7 @@ describe('BucketSecurityMonitor detective controls', () => {
     });
     template.resourceCountIs('AWS::Config::DeliveryChannel', 1);
     const ruleIds = Object.keys(template.findResources('AWS::Config::ConfigRule'));
-    const recorderId = logicalIdOf(template.toJSON(), 'AWS::Config::ConfigurationRecorder', 'MonitorConfigRecorder');
+    const recorderId = resourceIdOf(template.toJSON(), 'AWS::Config::ConfigurationRecorder', 'MonitorConfigRecorder');
     for (const id of ruleIds) { expect(template.toJSON().Resources[id].DependsOn).toContain(recorderId); }
   });
 
@@ -82,7 +84,7 @@ describe('BucketSecurityMonitor detective controls', () => {
     const { template } = withConfig({ remediation });
     const remediations = Object.values<any>(template.findResources('AWS::Config::RemediationConfiguration'));
     expect(remediations).toHaveLength(3);
-    const roleId = logicalIdOf(template.toJSON(), 'AWS::IAM::Role', 'MonitorConfigRemediationRole');
+    const roleId = resourceIdOf(template.toJSON(), 'AWS::IAM::Role', 'MonitorConfigRemediationRole');
     for (const r of remediations) {
       expect(r.Properties).toMatchObject({
         TargetType: 'SSM_DOCUMENT',
@@ -110,7 +112,7 @@ describe('BucketSecurityMonitor detective controls', () => {
 
   test('a restricted bucket of another stack: a warning that its restrictions cannot exempt the remediation role; none without restrictions', () => {
     const { app, stack } = monitorStack();
-    const data = new Stack(app, 'Data', { env: { account: '111111111111', region: 'us-east-1' } });
+    const data = new Stack(app, 'Data', { env: ENV });
     const restricted = new SecureBucket(data, 'Restricted', { accessRestrictions: [new VpcEndpointOnly({ vpcEndpointIds: ['vpce-1a2b3c4d'] })] });
     const open = new SecureBucket(data, 'Open');
     new BucketSecurityMonitor(stack, 'Monitor', { buckets: [restricted, open], configRules: true, remediation: RemediationMode.AUTOMATIC });
@@ -135,7 +137,7 @@ describe('BucketSecurityMonitor detective controls', () => {
     expect(nagFindings(app)).toEqual([]);
     SecureBucketAspect.applyTo(app, { level: FindingLevel.WARNING });
     app.synth();
-    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('\\[SB-(S3|KMS|IAM)-\\d+\\]'))).toEqual([]);
+    expect(ruleWarnings(stack)).toEqual([]);
   });
 
   test('allBuckets with remediation: zero cdk-nag findings, the wildcard acknowledged on the policy only', () => {

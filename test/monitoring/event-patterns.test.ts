@@ -11,9 +11,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Template } from 'aws-cdk-lib/assertions';
-import { EXPECTED_ACCOUNT_EVENTS, EXPECTED_BUCKET_EVENTS, monitorStack } from './util';
 import { BucketSecurityMonitor, SecureBucket } from '../../src';
-import { resolveIntrinsics } from '../util/policy-eval';
+import { resolveIntrinsics } from '../helpers/intrinsics';
+import { EXPECTED_ACCOUNT_EVENTS, EXPECTED_BUCKET_EVENTS, monitorStack } from '../helpers/monitoring';
 
 const ROOT = path.join(__dirname, '..', '..');
 const POM = path.join(ROOT, 'tools', 'event-ruler', 'pom.xml');

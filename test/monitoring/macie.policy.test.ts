@@ -1,8 +1,11 @@
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { Template } from 'aws-cdk-lib/assertions';
-import { ACCOUNT, logicalIdOf, monitorStack } from './util';
 import { BucketSecurityMonitor, SecureBucket, VpcEndpointOnly } from '../../src';
-import { BucketPolicyEvaluator, keyArnFor, resolveIntrinsics } from '../util/policy-eval';
+import { keyArnFor, resolveIntrinsics } from '../helpers/intrinsics';
+import { monitorStack } from '../helpers/monitoring';
+import { BucketPolicyEvaluator } from '../helpers/policy-eval';
+import { ACCOUNT } from '../helpers/stacks';
+import { resourceIdOf } from '../helpers/templates';
 
 const OTHER_ACCOUNT = '222222222222';
 const MACIE_ROLE = 'aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie';
@@ -27,8 +30,8 @@ function synth() {
 
 describe('BucketSecurityMonitor macie bucket policies (evaluated)', () => {
   const template = synth();
-  const classified = BucketPolicyEvaluator.fromTemplate(template, { bucketLogicalId: logicalIdOf(template, 'AWS::S3::Bucket', 'Classified') });
-  const unclassified = BucketPolicyEvaluator.fromTemplate(template, { bucketLogicalId: logicalIdOf(template, 'AWS::S3::Bucket', 'Unclassified') });
+  const classified = BucketPolicyEvaluator.fromTemplate(template, { bucketLogicalId: resourceIdOf(template, 'AWS::S3::Bucket', 'Classified') });
+  const unclassified = BucketPolicyEvaluator.fromTemplate(template, { bucketLogicalId: resourceIdOf(template, 'AWS::S3::Bucket', 'Unclassified') });
   const read = (evaluator: BucketPolicyEvaluator, principal: string, action = 's3:GetObject', context: Record<string, string> = {}) =>
     evaluator.evaluate({ principal, action, resource: action === 's3:GetObject' ? 'object' : 'bucket', identityPolicies: [MACIE_IDENTITY], identityPolicyAllows: false, context });
 
@@ -59,7 +62,7 @@ describe('BucketSecurityMonitor macie bucket policies (evaluated)', () => {
 
 describe('BucketSecurityMonitor macie key policy (evaluated)', () => {
   const template = synth();
-  const keyId = logicalIdOf(template, 'AWS::KMS::Key', 'ClassifiedKey');
+  const keyId = resourceIdOf(template, 'AWS::KMS::Key', 'ClassifiedKey');
   const keyArn = keyArnFor(keyId);
   const document = resolveIntrinsics(template, template.Resources[keyId].Properties.KeyPolicy) as Record<string, unknown>;
 

@@ -1,11 +1,13 @@
-import { App, CfnParameter, Stack } from 'aws-cdk-lib';
+import { CfnParameter, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { ACCOUNT, logicalIdOf, monitorStack, REGION } from './util';
+import { Acknowledgement, assemblyCheckerAcknowledgements, nagAcknowledgements, nagFindings } from '../../scripts/checkers';
 import { BucketSecurityMonitor, FindingLevel, MacieJobFrequency, MacieOptions, SecureBucket, SecureBucketAspect, VpcEndpointOnly } from '../../src';
-import { Acknowledgement, assemblyCheckerAcknowledgements, nagAcknowledgements, nagFindings } from '../util/checkers';
+import { monitorStack } from '../helpers/monitoring';
+import { ACCOUNT, newApp, REGION } from '../helpers/stacks';
+import { resourceIdOf, ruleWarnings } from '../helpers/templates';
 
 const SLR = `arn:aws:iam::${ACCOUNT}:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie`;
 
@@ -41,7 +43,7 @@ describe('BucketSecurityMonitor macie', () => {
       template.resourceCountIs('AWS::Macie::Session', 1);
       template.hasResourceProperties('AWS::Macie::Session', { Status: 'ENABLED', FindingPublishingFrequency: 'FIFTEEN_MINUTES' });
       expect(monitor.macieSession).toBeDefined();
-      expect(logicalIdOf(template.toJSON(), 'AWS::Macie::Session', 'MonitorMacieSession')).toBe(stack.resolve(monitor.macieSession!.logicalId));
+      expect(resourceIdOf(template.toJSON(), 'AWS::Macie::Session', 'MonitorMacieSession')).toBe(stack.resolve(monitor.macieSession!.logicalId));
     });
 
     test('creates a one-time Macie2 classification job over the monitored buckets, after the session', () => {
@@ -60,7 +62,7 @@ describe('BucketSecurityMonitor macie', () => {
       expect(create.physicalResourceId).toEqual({ responsePath: 'jobId' });
       // A job cannot be changed: an update creates a new job (new physical id), and CloudFormation deletes the old one.
       expect(update).toEqual(create);
-      expect(resource.DependsOn).toContain(logicalIdOf(Template.fromStack(stack).toJSON(), 'AWS::Macie::Session', 'MonitorMacieSession'));
+      expect(resource.DependsOn).toContain(resourceIdOf(Template.fromStack(stack).toJSON(), 'AWS::Macie::Session', 'MonitorMacieSession'));
       expect(resource.Properties.InstallLatestAwsSdk).toBe(false);
     });
 
@@ -96,7 +98,7 @@ describe('BucketSecurityMonitor macie', () => {
     test('the job may only create and cancel classification jobs of this account and Region', () => {
       const { stack } = macieMonitor();
       const template = Template.fromStack(stack).toJSON();
-      const policy = template.Resources[logicalIdOf(template, 'AWS::IAM::Policy', 'MonitorMacieJobCustomResourcePolicy')];
+      const policy = template.Resources[resourceIdOf(template, 'AWS::IAM::Policy', 'MonitorMacieJobCustomResourcePolicy')];
       expect(policy.Properties.PolicyDocument.Statement).toEqual([{
         Effect: 'Allow',
         Action: ['macie2:CreateClassificationJob', 'macie2:UpdateClassificationJob'],
@@ -121,7 +123,7 @@ describe('BucketSecurityMonitor macie', () => {
       expect(jobCalls(stack).create.parameters.s3JobDefinition.bucketDefinitions[0].buckets).toEqual([refOf(chosen)]);
       // Only the chosen bucket's key lets Macie decrypt.
       const template = Template.fromStack(stack).toJSON();
-      const keyPolicy = (prefix: string) => JSON.stringify(template.Resources[logicalIdOf(template, 'AWS::KMS::Key', prefix)].Properties.KeyPolicy);
+      const keyPolicy = (prefix: string) => JSON.stringify(template.Resources[resourceIdOf(template, 'AWS::KMS::Key', prefix)].Properties.KeyPolicy);
       expect(keyPolicy('ChosenKey')).toContain('AWSServiceRoleForAmazonMacie');
       expect(keyPolicy('MonitoredKey')).not.toContain('AWSServiceRoleForAmazonMacie');
     });
@@ -180,7 +182,7 @@ describe('BucketSecurityMonitor macie', () => {
     test('the key a SecureBucket created gets the documented Macie statement and waits for the session', () => {
       const { stack } = macieMonitor();
       const template = Template.fromStack(stack).toJSON();
-      const key = template.Resources[logicalIdOf(template, 'AWS::KMS::Key', 'DataKey')];
+      const key = template.Resources[resourceIdOf(template, 'AWS::KMS::Key', 'DataKey')];
       expect(key.Properties.KeyPolicy.Statement).toContainEqual({
         Sid: 'AllowTheMacieServiceLinkedRoleToUseTheKey',
         Effect: 'Allow',
@@ -189,14 +191,14 @@ describe('BucketSecurityMonitor macie', () => {
         Resource: '*',
       });
       // KMS refuses a key policy naming a role that does not exist: the session creates it first.
-      expect(key.DependsOn).toContain(logicalIdOf(template, 'AWS::Macie::Session', 'MonitorMacieSession'));
+      expect(key.DependsOn).toContain(resourceIdOf(template, 'AWS::Macie::Session', 'MonitorMacieSession'));
     });
 
     test('the trail and alert keys are not opened to Macie', () => {
       const { stack } = macieMonitor();
       const template = Template.fromStack(stack).toJSON();
       for (const prefix of ['MonitorTrailKey', 'MonitorAlertKey']) {
-        expect(JSON.stringify(template.Resources[logicalIdOf(template, 'AWS::KMS::Key', prefix)].Properties.KeyPolicy)).not.toContain('Macie');
+        expect(JSON.stringify(template.Resources[resourceIdOf(template, 'AWS::KMS::Key', prefix)].Properties.KeyPolicy)).not.toContain('Macie');
       }
     });
 
@@ -207,19 +209,19 @@ describe('BucketSecurityMonitor macie', () => {
       new BucketSecurityMonitor(stack, 'Monitor', { buckets: [bucket], macie: {} });
       Annotations.fromStack(stack).hasWarning('/Stack/Data', Match.stringLikeRegexp('BucketSecurityMonitor.macieKeyPolicyStatement.*ack: cdk-secure-bucket:BucketSecurityMonitor.macieKeyPolicy'));
       const template = Template.fromStack(stack).toJSON();
-      expect(JSON.stringify(template.Resources[logicalIdOf(template, 'AWS::KMS::Key', 'OwnKey')].Properties.KeyPolicy)).not.toContain('Macie');
+      expect(JSON.stringify(template.Resources[resourceIdOf(template, 'AWS::KMS::Key', 'OwnKey')].Properties.KeyPolicy)).not.toContain('Macie');
     });
 
     test('a SecureBucket key in another stack is changed only when this stack does not enable Macie', () => {
       const build = (enableMacie: boolean) => {
-        const app = new App({ builtinCloudFormationValidation: false });
+        const app = newApp();
         const env = { account: ACCOUNT, region: REGION };
         const dataStack = new Stack(app, 'Data', { env });
         const bucket = new SecureBucket(dataStack, 'Bucket');
         const stack = new Stack(app, 'Monitoring', { env });
         new BucketSecurityMonitor(stack, 'Monitor', { buckets: [bucket], macie: { enableMacie } });
         const template = Template.fromStack(dataStack).toJSON();
-        return { dataStack, keyPolicy: JSON.stringify(template.Resources[logicalIdOf(template, 'AWS::KMS::Key', 'BucketKey')].Properties.KeyPolicy) };
+        return { dataStack, keyPolicy: JSON.stringify(template.Resources[resourceIdOf(template, 'AWS::KMS::Key', 'BucketKey')].Properties.KeyPolicy) };
       };
       const enabling = build(true);
       expect(enabling.keyPolicy).not.toContain('Macie');
@@ -257,7 +259,7 @@ describe('BucketSecurityMonitor macie', () => {
       ['a pattern over every account', 'arn:aws:iam::*:role/aws-service-role/macie.amazonaws.com/*', true],
       ['another service\'s role', 'arn:aws:iam::*:role/aws-service-role/config.amazonaws.com/*', false],
     ])('in an environment-agnostic stack (account unknown at synth), an exemption of %s (%s) exempts Macie: %p', (_name, arn, exempts) => {
-      const app = new App({ builtinCloudFormationValidation: false });
+      const app = newApp();
       const stack = new Stack(app, 'Stack');
       const data = new SecureBucket(stack, 'Data', {
         accessRestrictions: [new VpcEndpointOnly({ vpcEndpointIds: ['vpce-1a2b3c4d'], exemptBucketServiceRoles: false, exemptPrincipalArns: [arn] })],
@@ -300,7 +302,7 @@ describe('BucketSecurityMonitor macie', () => {
       expect(() => ok.app.synth()).not.toThrow();
       // The key gets the Macie statement once.
       const template = Template.fromStack(ok.stack).toJSON();
-      const statements = template.Resources[logicalIdOf(template, 'AWS::KMS::Key', 'DataKey')].Properties.KeyPolicy.Statement as any[];
+      const statements = template.Resources[resourceIdOf(template, 'AWS::KMS::Key', 'DataKey')].Properties.KeyPolicy.Statement as any[];
       expect(statements.filter(st => st.Sid === 'AllowTheMacieServiceLinkedRoleToUseTheKey')).toHaveLength(1);
     });
 
@@ -362,7 +364,7 @@ describe('BucketSecurityMonitor macie', () => {
       const { app, stack } = macieMonitor();
       SecureBucketAspect.applyTo(app, { level: FindingLevel.WARNING });
       app.synth();
-      expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('\\[SB-(S3|KMS|IAM)-\\d+\\]'))).toEqual([]);
+      expect(ruleWarnings(stack)).toEqual([]);
     });
   });
 });

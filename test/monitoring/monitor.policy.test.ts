@@ -1,8 +1,11 @@
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { Template } from 'aws-cdk-lib/assertions';
-import { ACCOUNT, logicalIdOf, monitorStack, REGION } from './util';
 import { AdminOnlyChanges, BucketSecurityMonitor, RemediationMode, SecureBucket, VpcEndpointOnly } from '../../src';
-import { BucketPolicyEvaluator, keyArnFor, resolveIntrinsics, roleArnFor } from '../util/policy-eval';
+import { keyArnFor, resolveIntrinsics, roleArnFor } from '../helpers/intrinsics';
+import { monitorStack } from '../helpers/monitoring';
+import { BucketPolicyEvaluator } from '../helpers/policy-eval';
+import { ACCOUNT, REGION } from '../helpers/stacks';
+import { resourceIdOf } from '../helpers/templates';
 
 const OTHER_ACCOUNT = '222222222222';
 
@@ -17,9 +20,9 @@ function synth() {
 
 describe('BucketSecurityMonitor trail bucket policy (evaluated)', () => {
   const { template, trailArn } = synth();
-  const bucketLogicalId = logicalIdOf(template, 'AWS::S3::Bucket', 'MonitorTrailBucket');
+  const bucketLogicalId = resourceIdOf(template, 'AWS::S3::Bucket', 'MonitorTrailBucket');
   const evaluator = BucketPolicyEvaluator.fromTemplate(template, { bucketLogicalId });
-  const keyArn = keyArnFor(logicalIdOf(template, 'AWS::KMS::Key', 'MonitorTrailKey'));
+  const keyArn = keyArnFor(resourceIdOf(template, 'AWS::KMS::Key', 'MonitorTrailKey'));
   const logKey = `AWSLogs/${ACCOUNT}/CloudTrail/${REGION}/2026/11/27/${ACCOUNT}_CloudTrail_${REGION}_20261127T0900Z_abc.json.gz`;
   const cloudTrailWrite = (sourceArn: string | undefined, extra: Record<string, string | undefined> = {}) => ({
     principal: 'cloudtrail.amazonaws.com',
@@ -72,7 +75,7 @@ describe('BucketSecurityMonitor trail bucket policy (evaluated)', () => {
  */
 describe('BucketSecurityMonitor topic policy (evaluated)', () => {
   const { template } = synth();
-  const topicId = logicalIdOf(template, 'AWS::SNS::Topic', 'MonitorAlerts');
+  const topicId = resourceIdOf(template, 'AWS::SNS::Topic', 'MonitorAlerts');
   const topicArn = `arn:aws:sns:${REGION}:${ACCOUNT}:${template.Resources[topicId].Properties.TopicName}`;
   const ruleArn = (id: string) => `arn:aws:events:${REGION}:${ACCOUNT}:rule/${id}`;
   const ruleIds = Object.entries<any>(template.Resources).filter(([, r]) => r.Type === 'AWS::Events::Rule').map(([id]) => id);
@@ -143,8 +146,8 @@ describe('BucketSecurityMonitor remediation through a restricted bucket (evaluat
     });
     new BucketSecurityMonitor(stack, 'Monitor', { buckets: [data], configRules: true, remediation: RemediationMode.AUTOMATIC });
     const template = Template.fromStack(stack).toJSON();
-    const evaluator = BucketPolicyEvaluator.fromTemplate(template, { bucketLogicalId: logicalIdOf(template, 'AWS::S3::Bucket', 'Data') });
-    const role = roleArnFor(template, logicalIdOf(template, 'AWS::IAM::Role', 'MonitorConfigRemediationRole'));
+    const evaluator = BucketPolicyEvaluator.fromTemplate(template, { bucketLogicalId: resourceIdOf(template, 'AWS::S3::Bucket', 'Data') });
+    const role = roleArnFor(template, resourceIdOf(template, 'AWS::IAM::Role', 'MonitorConfigRemediationRole'));
     // The runbook's calls, from Systems Manager's network, with the role's own permissions.
     const call = (principal: string, action: string) => evaluator.evaluate({
       principal,

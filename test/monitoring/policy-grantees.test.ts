@@ -1,9 +1,10 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { ACCOUNT, monitorStack, REGION } from './util';
 import { AccessLogsBucket, AccessRestriction, BucketSecurityMonitor, PolicyGranteeCheckOptions, RoleOnly, SecureBucket, SourceIpOnly, VpcEndpointOnly } from '../../src';
+import { monitorStack } from '../helpers/monitoring';
+import { ACCOUNT, newApp, REGION } from '../helpers/stacks';
 
 /** The InputParameters of the grantee check rule scoped to `bucket`. */
 function granteeParameters(stack: Stack, bucket: s3.IBucket): Record<string, unknown> {
@@ -137,7 +138,7 @@ describe('BucketSecurityMonitor policy grantee check', () => {
   });
 
   test('a restricted bucket of another stack: its role reaches the rule through a stack export', () => {
-    const app = new App({ builtinCloudFormationValidation: false });
+    const app = newApp();
     const env = { account: ACCOUNT, region: REGION };
     const dataStack = new Stack(app, 'Data', { env });
     const role = new iam.Role(dataStack, 'App', { assumedBy: new iam.AccountRootPrincipal() });

@@ -1,30 +1,21 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, AppProps, CfnParameter, PolicyValidationPluginReport, Stack, Stage, Validations } from 'aws-cdk-lib';
+import { App, CfnParameter, PolicyValidationPluginReport, Stack, Stage, Validations } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { FindingLevel, nag, SecureBucket, SecureBucketAspect, VpcEndpointOnly } from '../../src';
 import { ALL_RULES } from '../../src/rules/registry';
+import { ENV, newApp, newStack } from '../helpers/stacks';
 
 // ---------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------
 
-const ACCOUNT = '111111111111';
-
-function newApp(props: AppProps = {}): App {
-  return new App({ builtinCloudFormationValidation: false, ...props });
-}
-
-function newStack(scope: App | Stage, id = 'Stack'): Stack {
-  return new Stack(scope, id, { env: { account: ACCOUNT, region: 'us-east-1' } });
-}
-
 /** A SecureBucket, a plain s3.Bucket, a raw CfnBucket, a bucket with a token, and a role granted s3:*. */
 function mixedStack(app: App): { stack: Stack; plain: s3.Bucket; raw: s3.CfnBucket; tokened: s3.CfnBucket; role: iam.Role } {
-  const stack = newStack(app);
+  const stack = newStack({ scope: app, env: ENV });
   new SecureBucket(stack, 'Secure');
   const plain = new s3.Bucket(stack, 'Plain');
   const raw = new s3.CfnBucket(stack, 'Raw');
@@ -111,7 +102,7 @@ describe('SecureBucketChecks', () => {
 
   test('a stack of SecureBuckets has zero findings', () => {
     const app = newApp();
-    const stack = newStack(app);
+    const stack = newStack({ scope: app, env: ENV });
     new SecureBucket(stack, 'Data');
     new SecureBucket(stack, 'Restricted', { accessRestrictions: [new VpcEndpointOnly({ vpcEndpointIds: ['vpce-1a2b3c4d'] })] });
 
@@ -123,7 +114,7 @@ describe('SecureBucketChecks', () => {
 
   test('covers stacks inside Stages', () => {
     const app = newApp();
-    new s3.CfnBucket(newStack(new Stage(app, 'Prod')), 'Raw');
+    new s3.CfnBucket(newStack({ scope: new Stage(app, 'Prod'), env: ENV }), 'Raw');
     const paths = packFindings(new nag.SecureBucketChecks(app).validateScope(app)).map(f => f.split('  ')[1]);
     expect(new Set(paths)).toEqual(new Set(['Prod/Stack/Raw']));
   });
@@ -200,7 +191,7 @@ describe('SecureBucketChecks', () => {
       const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-nag-'));
       const app = newApp({ outdir });
       if (compliant) {
-        new SecureBucket(newStack(app), 'Data');
+        new SecureBucket(newStack({ scope: app, env: ENV }), 'Data');
       } else {
         mixedStack(app);
       }
@@ -224,7 +215,7 @@ describe('SecureBucketChecks', () => {
     test('an acknowledgement in the pack\'s namespace works too', () => {
       const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-nag-'));
       const app = newApp({ outdir });
-      const bucket = new s3.CfnBucket(newStack(app), 'Raw');
+      const bucket = new s3.CfnBucket(newStack({ scope: app, env: ENV }), 'Raw');
       for (const id of ['SB-S3-1', 'SB-S3-3', 'SB-S3-4', 'SB-S3-5', 'SB-S3-6', 'SB-S3-7']) {
         Validations.of(bucket).acknowledge({ id, reason: 'test' });
       }

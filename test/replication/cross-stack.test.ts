@@ -1,21 +1,23 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, NestedStack, Stack } from 'aws-cdk-lib';
+import { NestedStack, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { nagFindings } from '../../scripts/checkers';
 import { FindingLevel, RoleOnly, SecureBucket, SecureBucketAspect } from '../../src';
 import { deterministicRoleName } from '../../src/replication/replication-manager';
-import { nagFindings } from '../util/checkers';
-import { BucketPolicyEvaluator, CfnTemplate, resolveIntrinsics, TEST_ACCOUNT } from '../util/policy-eval';
+import { CfnTemplate, resolveIntrinsics, TEST_ACCOUNT } from '../helpers/intrinsics';
+import { BucketPolicyEvaluator } from '../helpers/policy-eval';
+import { ENV, newApp } from '../helpers/stacks';
+import { ruleWarnings } from '../helpers/templates';
 
-const ENV = { account: TEST_ACCOUNT, region: 'us-east-1' };
 const NOT_WIRED = 'cdk-secure-bucket:SecureBucket.replicationDestinationNotWired';
 
 /** GIVEN a source SecureBucket in stack A that replicates into a role-restricted SecureBucket of stack B. */
 function pair(options: { destRegion?: string; roleName?: string; env?: boolean } = {}) {
-  const app = new App({ builtinCloudFormationValidation: false });
+  const app = newApp();
   const env = options.env === false ? undefined : ENV;
   const b = new Stack(app, 'B', { env: env && { ...env, region: options.destRegion ?? env.region } });
   const appRole = iam.Role.fromRoleArn(b, 'AppRole', `arn:aws:iam::${TEST_ACCOUNT}:role/App`);
@@ -128,7 +130,7 @@ describe('a SecureBucket destination in another stack of the app', () => {
     SecureBucketAspect.applyTo(q.app, { level: FindingLevel.WARNING });
     q.app.synth();
     for (const stack of [q.a, q.b]) {
-      expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('\\[SB-(S3|KMS|IAM)-\\d+\\]'))).toEqual([]);
+      expect(ruleWarnings(stack)).toEqual([]);
     }
     const report = JSON.parse(fs.readFileSync(path.join(q.app.outdir, 'secure-bucket-report.json'), 'utf8'));
     expect(report.buckets.length).toBeGreaterThanOrEqual(2);
@@ -178,7 +180,7 @@ describe('cross-stack replication variants', () => {
   });
 
   test('a long stack name and bucket id give a name of at most 64 valid characters', () => {
-    const app = new App({ builtinCloudFormationValidation: false });
+    const app = newApp();
     const b = new Stack(app, 'Dest', { env: ENV });
     const replica = new SecureBucket(b, 'Replica');
     const a = new Stack(app, 'A'.repeat(60), { env: ENV, stackName: 'a-very-long-stack-name-for-the-source-bucket-of-the-replication' });
@@ -190,7 +192,7 @@ describe('cross-stack replication variants', () => {
   });
 
   test.each([['the source', 'N/Data'], ['the destination', 'N/Replica']])('%s in a nested stack of the other\'s stack: wired, and it synthesizes', (_, nestedPath) => {
-    const app = new App({ builtinCloudFormationValidation: false });
+    const app = newApp();
     const parent = new Stack(app, 'P', { env: ENV });
     const nested = new NestedStack(parent, 'N');
     const replica = new SecureBucket(nestedPath === 'N/Replica' ? nested : parent, 'Replica');
@@ -203,7 +205,7 @@ describe('cross-stack replication variants', () => {
   });
 
   test('the warning stays for an imported destination', () => {
-    const app = new App({ builtinCloudFormationValidation: false });
+    const app = newApp();
     const a = new Stack(app, 'A', { env: ENV });
     new SecureBucket(a, 'Data', {
       replication: {
@@ -250,7 +252,7 @@ function reaches(template: any, from: string, to: string): boolean {
 
 describe('two SecureBuckets replicating to each other', () => {
   test('in the same stack: a clear error naming both buckets and the fix', () => {
-    const app = new App({ builtinCloudFormationValidation: false });
+    const app = newApp();
     const stack = new Stack(app, 'S', { env: ENV });
     const a = new SecureBucket(stack, 'A');
     const b = new SecureBucket(stack, 'B', { replication: { destination: a } });
@@ -260,7 +262,7 @@ describe('two SecureBuckets replicating to each other', () => {
 
   test('without the check, the same-stack pair is a CloudFormation cycle', () => {
     // The reason for the error above: the replication configuration of each bucket names the other bucket.
-    const app = new App({ builtinCloudFormationValidation: false });
+    const app = newApp();
     const stack = new Stack(app, 'S', { env: ENV });
     const a = new SecureBucket(stack, 'A');
     const b = new SecureBucket(stack, 'B', { replication: { destination: a } });
@@ -273,7 +275,7 @@ describe('two SecureBuckets replicating to each other', () => {
   });
 
   test('a one-way pair of one stack has no such cycle', () => {
-    const app = new App({ builtinCloudFormationValidation: false });
+    const app = newApp();
     const stack = new Stack(app, 'S', { env: ENV });
     const a = new SecureBucket(stack, 'A');
     const b = new SecureBucket(stack, 'B', { replication: { destination: a } });
@@ -284,7 +286,7 @@ describe('two SecureBuckets replicating to each other', () => {
   });
 
   test('in two stacks: a clear error instead of CDK\'s dependency cycle', () => {
-    const app = new App({ builtinCloudFormationValidation: false });
+    const app = newApp();
     const s1 = new Stack(app, 'S1', { env: ENV });
     const s2 = new Stack(app, 'S2', { env: ENV });
     const a = new SecureBucket(s1, 'A');
@@ -293,7 +295,7 @@ describe('two SecureBuckets replicating to each other', () => {
   });
 
   test('the suggested fix (the reverse direction to an imported reference) synthesizes', () => {
-    const app = new App({ builtinCloudFormationValidation: false });
+    const app = newApp();
     const stack = new Stack(app, 'S', { env: ENV });
     const a = new SecureBucket(stack, 'A', { bucketName: 'bucket-a-literal' });
     const b = new SecureBucket(stack, 'B', { bucketName: 'bucket-b-literal', replication: { destination: a } });

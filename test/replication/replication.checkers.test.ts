@@ -1,15 +1,17 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
-import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { controlIdsByResource, controlTowerViolations, nagAcknowledgements, nagFindings } from '../../scripts/checkers';
 import { FindingLevel, RoleOnly, SecureBucket, SecureBucketAspect } from '../../src';
-import { controlIdsByResource, controlTowerViolations, nagAcknowledgements, nagFindings } from '../util/checkers';
+import { ENV, newApp } from '../helpers/stacks';
+import { ruleWarnings } from '../helpers/templates';
 
 function replicatedPair(app: App): { stack: Stack; source: SecureBucket; replica: SecureBucket } {
-  const stack = new Stack(app, 'Stack', { env: { account: '111111111111', region: 'us-east-1' } });
+  const stack = new Stack(app, 'Stack', { env: ENV });
   const replica = new SecureBucket(stack, 'Replica');
   const source = new SecureBucket(stack, 'Data', { replication: { destination: replica, replicationTime: true } });
   return { stack, source, replica };
@@ -17,13 +19,13 @@ function replicatedPair(app: App): { stack: Stack; source: SecureBucket; replica
 
 describe('a replicated pair of SecureBuckets', () => {
   test('has zero findings in AwsSolutions, NIST 800-53 R5, HIPAA Security and PCI DSS 3.2.1', () => {
-    const app = new App({ builtinCloudFormationValidation: false });
+    const app = newApp();
     replicatedPair(app);
     expect(nagFindings(app)).toEqual([]);
   });
 
   test('the source no longer acknowledges the replication rules; the replica still does', () => {
-    const app = new App({ builtinCloudFormationValidation: false });
+    const app = newApp();
     replicatedPair(app);
     const acks = nagAcknowledgements(app);
     const on = (p: string) => acks.filter(a => a.constructPath === p).map(a => a.id);
@@ -32,7 +34,7 @@ describe('a replicated pair of SecureBuckets', () => {
   });
 
   test('addReplicationDestination after construction drops the acknowledgements too', () => {
-    const app = new App({ builtinCloudFormationValidation: false });
+    const app = newApp();
     const stack = new Stack(app, 'Stack');
     const replica = new SecureBucket(stack, 'Replica');
     const source = new SecureBucket(stack, 'Data');
@@ -43,11 +45,11 @@ describe('a replicated pair of SecureBuckets', () => {
   });
 
   test('SecureBucketAspect reports zero findings', () => {
-    const app = new App({ builtinCloudFormationValidation: false });
+    const app = newApp();
     const { stack } = replicatedPair(app);
     SecureBucketAspect.applyTo(app, { level: FindingLevel.WARNING });
     app.synth();
-    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('\\[SB-(S3|KMS|IAM)-\\d+\\]'))).toEqual([]);
+    expect(ruleWarnings(stack)).toEqual([]);
     const report = JSON.parse(fs.readFileSync(path.join(app.outdir, 'secure-bucket-report.json'), 'utf8'));
     for (const bucket of report.buckets) {
       expect(bucket.findings).toEqual([]);
@@ -55,7 +57,7 @@ describe('a replicated pair of SecureBuckets', () => {
   });
 
   test('Control Tower: a bucket with Object Lock passes CT.S3.PR.9', () => {
-    const app = new App({ builtinCloudFormationValidation: false });
+    const app = newApp();
     const stack = new Stack(app, 'Stack');
     const bucket = new SecureBucket(stack, 'Locked', { objectLock: { mode: s3.ObjectLockMode.GOVERNANCE, defaultRetentionDays: 30 } });
     const id = stack.getLogicalId(bucket.node.defaultChild as s3.CfnBucket);
@@ -67,7 +69,7 @@ describe('a replicated pair of SecureBuckets', () => {
 describe('replicated buckets under more checkers', () => {
   test('aws-cdk-lib\'s built-in CloudFormation validation accepts every replication option and Object Lock', () => {
     const app = new App();
-    const stack = new Stack(app, 'Stack', { env: { account: '111111111111', region: 'us-east-1' } });
+    const stack = new Stack(app, 'Stack', { env: ENV });
     const lock = { mode: s3.ObjectLockMode.COMPLIANCE, defaultRetentionYears: 1, confirmComplianceMode: true };
     const replica = new SecureBucket(stack, 'Replica', { objectLock: lock });
     const source = new SecureBucket(stack, 'Data', {
@@ -83,8 +85,8 @@ describe('replicated buckets under more checkers', () => {
   });
 
   test('a cross-account replication and a restricted pair have zero cdk-nag findings', () => {
-    const app = new App({ builtinCloudFormationValidation: false });
-    const stack = new Stack(app, 'Stack', { env: { account: '111111111111', region: 'us-east-1' } });
+    const app = newApp();
+    const stack = new Stack(app, 'Stack', { env: ENV });
     const appRole = iam.Role.fromRoleArn(stack, 'App', 'arn:aws:iam::111111111111:role/App');
     const replica = new SecureBucket(stack, 'Replica', { accessRestrictions: [new RoleOnly({ roles: [appRole] })] });
     const source = new SecureBucket(stack, 'Data', { replication: { destination: replica }, accessRestrictions: [new RoleOnly({ roles: [appRole] })] });
@@ -97,8 +99,8 @@ describe('replicated buckets under more checkers', () => {
   });
 
   test('Control Tower: a replicated pair with Object Lock leaves only the log bucket\'s impossible controls', () => {
-    const app = new App({ builtinCloudFormationValidation: false });
-    const stack = new Stack(app, 'Stack', { env: { account: '111111111111', region: 'us-east-1' } });
+    const app = newApp();
+    const stack = new Stack(app, 'Stack', { env: ENV });
     const lock = { mode: s3.ObjectLockMode.GOVERNANCE, defaultRetentionDays: 30 };
     const replica = new SecureBucket(stack, 'Replica', { objectLock: lock });
     new SecureBucket(stack, 'Data', { objectLock: lock, replication: { destination: replica, replicationTime: true } });
@@ -107,7 +109,7 @@ describe('replicated buckets under more checkers', () => {
   });
 
   test('a named SecureBucket destination in another stack: zero cdk-nag findings, the role names it literally', () => {
-    const app = new App({ builtinCloudFormationValidation: false });
+    const app = newApp();
     const env = { account: '111111111111', region: 'us-east-1' };
     const dr = new Stack(app, 'Dr', { env: { ...env, region: 'eu-west-1' } });
     const replica = new SecureBucket(dr, 'Replica', { bucketName: 'dr-replica-bucket' });

@@ -1,19 +1,19 @@
 import { runSimulation } from '@cloud-copilot/iam-simulate';
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { RoleOnly, SecureBucket } from '../../src';
-import {
-  BucketPolicyEvaluator, CfnTemplate, defaultContext, keyArnFor, resolveIntrinsics, roleArnFor, TEST_ACCOUNT,
-} from '../util/policy-eval';
+import { CfnTemplate, keyArnFor, resolveIntrinsics, roleArnFor, TEST_ACCOUNT } from '../helpers/intrinsics';
+import { BucketPolicyEvaluator, defaultContext } from '../helpers/policy-eval';
+import { newApp } from '../helpers/stacks';
 
 const SOURCE_ACCOUNT = '222222222222';
 
 /** GIVEN a SecureBucket replicating into a role-restricted SecureBucket of the same stack. */
 function pair() {
-  const app = new App({ builtinCloudFormationValidation: false });
+  const app = newApp();
   const stack = new Stack(app, 'Stack', { env: { account: TEST_ACCOUNT, region: 'us-east-1' } });
   const appRole = iam.Role.fromRoleArn(stack, 'AppRole', `arn:aws:iam::${TEST_ACCOUNT}:role/App`);
   const replica = new SecureBucket(stack, 'Replica', { accessRestrictions: [new RoleOnly({ roles: [appRole] })] });
@@ -139,7 +139,7 @@ describe('the replication role and the destination policy, evaluated', () => {
 
 describe('SecureBucket.replicationDestinationStatements, evaluated on a destination of another account', () => {
   // GIVEN a destination SecureBucket (this account) that adds the helper's statements for a source in SOURCE_ACCOUNT
-  const app = new App({ builtinCloudFormationValidation: false });
+  const app = newApp();
   const stack = new Stack(app, 'Dest', { env: { account: TEST_ACCOUNT, region: 'eu-west-1' } });
   const bucket = new SecureBucket(stack, 'Replica', { bucketName: 'dr-replica' });
   const roleArn = `arn:aws:iam::${SOURCE_ACCOUNT}:role/replication`;

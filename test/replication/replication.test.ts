@@ -4,16 +4,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { RoleOnly, SecureBucket } from '../../src';
-import { resolveIntrinsics } from '../util/policy-eval';
+import { resolveIntrinsics } from '../helpers/intrinsics';
+import { ACCOUNT, ENV, newApp, newStack } from '../helpers/stacks';
 
-const ENV = { account: '111111111111', region: 'us-east-1' };
 const OTHER_KEY_ARN = 'arn:aws:kms:eu-west-1:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const SAME_ACCOUNT_KEY_ARN = 'arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab';
-
-function newStack(): Stack {
-  const app = new App({ builtinCloudFormationValidation: false });
-  return new Stack(app, 'Stack', { env: ENV });
-}
 
 /** The replication role's policy document, with intrinsics resolved for the test environment. */
 function rolePolicy(stack: Stack): any {
@@ -29,7 +24,7 @@ const REPLICA = 'arn:aws:s3:::replicaddfb2a87';
 describe('SecureBucket replication', () => {
   test('replicates SSE-KMS objects to a SecureBucket, re-encrypted with its key, delete markers not replicated', () => {
     // GIVEN
-    const stack = newStack();
+    const stack = newStack({ env: ENV });
     const replica = new SecureBucket(stack, 'Replica');
     // WHEN
     new SecureBucket(stack, 'Data', { replication: { destination: replica } });
@@ -61,7 +56,7 @@ describe('SecureBucket replication', () => {
   });
 
   test('the role has exactly the documented least-privilege statements', () => {
-    const stack = newStack();
+    const stack = newStack({ env: ENV });
     const replica = new SecureBucket(stack, 'Replica');
     new SecureBucket(stack, 'Data', { replication: { destination: replica } });
     const kmsConditions = (bucket: string) => ({
@@ -88,7 +83,7 @@ describe('SecureBucket replication', () => {
   });
 
   test('delete-marker replication adds s3:ReplicateDelete and nothing else', () => {
-    const stack = newStack();
+    const stack = newStack({ env: ENV });
     const replica = new SecureBucket(stack, 'Replica');
     new SecureBucket(stack, 'Data', { replication: { destination: replica, deleteMarkerReplication: true } });
     const statement = rolePolicy(stack).Statement.find((s: any) => s.Sid === 'ReplicateTo1');
@@ -99,7 +94,7 @@ describe('SecureBucket replication', () => {
   });
 
   test('replication time control comes with metrics, storage class and prefix are rendered', () => {
-    const stack = newStack();
+    const stack = newStack({ env: ENV });
     const replica = new SecureBucket(stack, 'Replica');
     new SecureBucket(stack, 'Data', {
       replication: { destination: replica, replicationTime: true, storageClass: s3.StorageClass.GLACIER_INSTANT_RETRIEVAL, prefix: 'reports/' },
@@ -119,7 +114,7 @@ describe('SecureBucket replication', () => {
   });
 
   test('several destinations get their own rules, priorities and statements', () => {
-    const stack = newStack();
+    const stack = newStack({ env: ENV });
     const a = new SecureBucket(stack, 'ReplicaA');
     const b = new SecureBucket(stack, 'ReplicaB');
     const source = new SecureBucket(stack, 'Data', { replication: { destination: a } });
@@ -132,7 +127,7 @@ describe('SecureBucket replication', () => {
   });
 
   test('cross-account: destination account, replica owner override and its permission', () => {
-    const stack = newStack();
+    const stack = newStack({ env: ENV });
     const replica = s3.Bucket.fromBucketArn(stack, 'Replica', 'arn:aws:s3:::dr-replica');
     const key = kms.Key.fromKeyArn(stack, 'ReplicaKey', OTHER_KEY_ARN);
     new SecureBucket(stack, 'Data', { replication: { destination: replica, destinationKey: key, destinationAccount: '222222222222' } });
@@ -159,7 +154,7 @@ describe('SecureBucket replication', () => {
   });
 
   test('an imported destination in another region: the role may encrypt replicas through S3 of the key\'s region, where the destination is', () => {
-    const stack = newStack(); // us-east-1
+    const stack = newStack({ env: ENV }); // us-east-1
     const replica = s3.Bucket.fromBucketArn(stack, 'Replica', 'arn:aws:s3:::dr-replica');
     const key = kms.Key.fromKeyArn(stack, 'ReplicaKey', OTHER_KEY_ARN); // eu-west-1
     new SecureBucket(stack, 'Data', { replication: { destination: replica, destinationKey: key, destinationAccount: '222222222222' } });
@@ -172,17 +167,17 @@ describe('SecureBucket replication', () => {
   });
 
   test.each([
-    ['a SecureBucket of this app', (stack: Stack) => new SecureBucket(new Stack(stack.node.root as App, 'Dr', { env: { account: '111111111111', region: 'eu-central-1' } }), 'Replica')],
+    ['a SecureBucket of this app', (stack: Stack) => new SecureBucket(new Stack(stack.node.root as App, 'Dr', { env: { account: ACCOUNT, region: 'eu-central-1' } }), 'Replica')],
     ['an import given its region', (stack: Stack) => s3.Bucket.fromBucketAttributes(stack, 'Replica', { bucketName: 'dr-replica', region: 'eu-central-1' })],
   ])('fails when the destination key is in another region than %s', (_name, destination) => {
-    const stack = newStack();
+    const stack = newStack({ env: ENV });
     const key = kms.Key.fromKeyArn(stack, 'ReplicaKey', SAME_ACCOUNT_KEY_ARN); // eu-west-1
     expect(() => new SecureBucket(stack, 'Data', { replication: { destination: destination(stack), destinationKey: key } }))
       .toThrow(/'replication.destinationKey' is in region eu-west-1, but the destination .*Replica is in eu-central-1: S3 encrypts replicas with a KMS key of the destination bucket's region \(got "arn:aws:kms:eu-west-1:.*"\)\. Pass the destination's key in eu-central-1\./);
   });
 
   test('the destination SecureBucket allows the role, denies other replicators and its key lets the role encrypt', () => {
-    const stack = newStack();
+    const stack = newStack({ env: ENV });
     const replica = new SecureBucket(stack, 'Replica');
     new SecureBucket(stack, 'Data', { replication: { destination: replica } });
     const role = { 'Fn::GetAtt': [Match.stringLikeRegexp('^DataReplicationRole'), 'Arn'] };
@@ -206,7 +201,7 @@ describe('SecureBucket replication', () => {
   });
 
   test('access restrictions of the source and of the destination exempt the replication role', () => {
-    const stack = newStack();
+    const stack = newStack({ env: ENV });
     const app = iam.Role.fromRoleArn(stack, 'App', 'arn:aws:iam::111111111111:role/App');
     const replica = new SecureBucket(stack, 'Replica', { accessRestrictions: [new RoleOnly({ roles: [app] })] });
     new SecureBucket(stack, 'Data', {
@@ -227,7 +222,7 @@ describe('SecureBucket replication', () => {
   });
 
   test('a cross-account destination is not modified (its owner adds the helper statements)', () => {
-    const stack = newStack();
+    const stack = newStack({ env: ENV });
     const replica = s3.Bucket.fromBucketArn(stack, 'Replica', 'arn:aws:s3:::dr-replica');
     new SecureBucket(stack, 'Data', {
       replication: { destination: replica, destinationKey: kms.Key.fromKeyArn(stack, 'K', OTHER_KEY_ARN), destinationAccount: '222222222222' },
@@ -239,7 +234,7 @@ describe('SecureBucket replication', () => {
   });
 
   test('a token destination account and key pass unchecked', () => {
-    const stack = newStack();
+    const stack = newStack({ env: ENV });
     const replica = s3.Bucket.fromBucketArn(stack, 'Replica', 'arn:aws:s3:::dr-replica');
     const key = kms.Key.fromKeyArn(stack, 'K', Token.asString({ Ref: 'KeyArn' }));
     expect(() => new SecureBucket(stack, 'Data', {
@@ -250,7 +245,7 @@ describe('SecureBucket replication', () => {
 
 describe('SecureBucket.replicationDestinationStatements', () => {
   test('allows only the role (through its account) to replicate, and denies everyone else', () => {
-    const stack = newStack();
+    const stack = newStack({ env: ENV });
     const statements = SecureBucket.replicationDestinationStatements({
       destinationBucketArn: 'arn:aws:s3:::dr-replica',
       sourceAccount: '111111111111',
@@ -277,7 +272,7 @@ describe('SecureBucket.replicationDestinationStatements', () => {
   });
 
   test('the key statement limits the role to S3 in the destination region and to the destination bucket', () => {
-    const stack = newStack();
+    const stack = newStack({ env: ENV });
     const statement = SecureBucket.replicationDestinationKeyStatement({
       destinationBucketArn: 'arn:aws:s3:::dr-replica',
       destinationRegion: 'eu-west-1',
@@ -299,7 +294,7 @@ describe('SecureBucket.replicationDestinationStatements', () => {
 
 describe('SecureBucket replication errors', () => {
   test('fails to replicate to itself', () => {
-    const stack = newStack();
+    const stack = newStack({ env: ENV });
     const source = new SecureBucket(stack, 'Data', { bucketName: 'my-data' });
     expect(() => source.addReplicationDestination({ destination: source })).toThrow(/'replication.destination' is the bucket itself/);
     const alias = s3.Bucket.fromBucketName(stack, 'Alias', 'my-data');
@@ -308,13 +303,13 @@ describe('SecureBucket replication errors', () => {
   });
 
   test('fails when the destination is not versioned', () => {
-    const stack = newStack();
+    const stack = newStack({ env: ENV });
     const plain = new s3.Bucket(stack, 'Plain', { encryption: s3.BucketEncryption.KMS });
     expect(() => new SecureBucket(stack, 'Data', { replication: { destination: plain } })).toThrow(/is not versioned/);
   });
 
   test('fails when the destination key is AWS managed or an alias', () => {
-    const stack = newStack();
+    const stack = newStack({ env: ENV });
     const replica = s3.Bucket.fromBucketArn(stack, 'Replica', 'arn:aws:s3:::dr-replica');
     expect(() => new SecureBucket(stack, 'A', {
       replication: { destination: replica, destinationKey: kms.Key.fromKeyArn(stack, 'K1', 'arn:aws:kms:us-east-1:111111111111:alias/aws/s3') },
@@ -328,13 +323,13 @@ describe('SecureBucket replication errors', () => {
   });
 
   test('fails without a destination key when the destination has none', () => {
-    const stack = newStack();
+    const stack = newStack({ env: ENV });
     const replica = s3.Bucket.fromBucketArn(stack, 'Replica', 'arn:aws:s3:::dr-replica');
     expect(() => new SecureBucket(stack, 'Data', { replication: { destination: replica } })).toThrow(/'replication.destinationKey' is required/);
   });
 
   test('fails cross-account without the destination account id', () => {
-    const stack = newStack();
+    const stack = newStack({ env: ENV });
     const replica = s3.Bucket.fromBucketArn(stack, 'Replica', 'arn:aws:s3:::dr-replica');
     expect(() => new SecureBucket(stack, 'Data', {
       replication: { destination: replica, destinationKey: kms.Key.fromKeyArn(stack, 'K', OTHER_KEY_ARN) },
@@ -345,7 +340,7 @@ describe('SecureBucket replication errors', () => {
   });
 
   test('fails on duplicate destinations, priorities and rule ids', () => {
-    const stack = newStack();
+    const stack = newStack({ env: ENV });
     const a = new SecureBucket(stack, 'A');
     const b = new SecureBucket(stack, 'B');
     const source = new SecureBucket(stack, 'Data', { replication: { destination: a } });
@@ -355,7 +350,7 @@ describe('SecureBucket replication errors', () => {
   });
 
   test('the role is an iam.IRole', () => {
-    const stack = newStack();
+    const stack = newStack({ env: ENV });
     const source = new SecureBucket(stack, 'Data');
     expect(source.replicationRole).toBeUndefined();
     source.addReplicationDestination({ destination: new SecureBucket(stack, 'R') });
@@ -365,7 +360,7 @@ describe('SecureBucket replication errors', () => {
 
 describe('SecureBucket replication across stacks', () => {
   test('a SecureBucket destination in another stack is wired by the role\'s literal ARN, without a warning', () => {
-    const app = new App({ builtinCloudFormationValidation: false });
+    const app = newApp();
     const drStack = new Stack(app, 'Dr', { env: ENV });
     const replica = new SecureBucket(drStack, 'Replica', { bucketName: 'dr-replica' });
     const stack = new Stack(app, 'Stack', { env: ENV });
@@ -383,7 +378,7 @@ describe('SecureBucket replication across stacks', () => {
   });
 
   test('fails with an invalid replication role name', () => {
-    expect(() => new SecureBucket(newStack(), 'Data', { replicationRoleName: 'no spaces allowed' }))
+    expect(() => new SecureBucket(newStack({ env: ENV }), 'Data', { replicationRoleName: 'no spaces allowed' }))
       .toThrow(/'replicationRoleName' is not a valid IAM role name/);
   });
 });
