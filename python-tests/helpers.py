@@ -60,16 +60,18 @@ def warning_ids(stack: cdk.Stack) -> list[tuple[str, str]]:
 # ---------------------------------------------------------------------------
 
 @contextmanager
-def raises_js_error(message: str):
-    """Expects the JavaScript error `message`, raised in Python as a RuntimeError caused by a JavaScriptError.
+def raises_js_error(message: str, code: str):
+    """Expects the JavaScript error `message` with its stable `code` (the message ends with " [code]"), raised in
+    Python as a RuntimeError caused by a JavaScriptError.
 
-    jsii prefixes "Error: " to the message of an error thrown by a method, not by a constructor: both are accepted.
+    jsii prefixes the error's name ("SecureBucketError: ") to the message of an error thrown by a method, not by a
+    constructor: both are accepted.
     """
     with pytest.raises(RuntimeError) as raised:
         yield raised
     assert isinstance(raised.value.__cause__, jsii.errors.JavaScriptError), "not an error of the JavaScript code"
     text = str(raised.value)
-    assert text.removeprefix("Error: ") == message
+    assert text.removeprefix("SecureBucketError: ").removeprefix("Error: ") == f"{message} [{code}]"
 
 
 # ---------------------------------------------------------------------------

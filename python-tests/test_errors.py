@@ -22,7 +22,7 @@ from helpers import new_stack, raises_js_error
 
 class TestSecureBucket:
     def test_fails_with_versioned_false_and_leaves_the_id_free(self, stack):
-        with raises_js_error("[Stack/Data] 'versioned' cannot be false: SecureBucket always versions objects (got false). Remove the prop."):
+        with raises_js_error("[Stack/Data] 'versioned' cannot be false: SecureBucket always versions objects (got false). Remove the prop.", code="SecureBucket.VersioningRequired"):
             SecureBucket(stack, "Data", versioned=False)
 
         # Nothing was added: the same id can be used again, as in a notebook after a mistake.
@@ -31,19 +31,19 @@ class TestSecureBucket:
 
     def test_fails_with_a_minimum_tls_version_naming_the_typescript_prop(self, stack):
         with raises_js_error("[Stack/Data] 'minimumTLSVersion' must be 1.2 or 1.3: AWS endpoints require TLS 1.2 or later (got 1.1). "
-                             "Use 1.2 (the default) or 1.3."):
+                             "Use 1.2 (the default) or 1.3.", code="SecureBucket.MinimumTlsVersionInvalid"):
             SecureBucket(stack, "Data", minimum_tls_version=1.1)
 
     def test_fails_with_compliance_mode_object_lock_unconfirmed(self, stack):
         with raises_js_error("[Stack/Data] 'objectLock.confirmComplianceMode' must be true with COMPLIANCE mode: no one, not even the "
                              "root user, can delete a locked version or shorten its retention, and it cannot be undone (got undefined). "
-                             "Set confirmComplianceMode: true if that is what you want, or use ObjectLockMode.GOVERNANCE."):
+                             "Set confirmComplianceMode: true if that is what you want, or use ObjectLockMode.GOVERNANCE.", code="SecureBucket.ObjectLockComplianceNotConfirmed"):
             SecureBucket(stack, "Data", object_lock=ObjectLockOptions(mode=s3.ObjectLockMode.COMPLIANCE, default_retention_days=1))
 
     def test_fails_from_a_method_replicating_to_itself(self, stack):
         data = SecureBucket(stack, "Data")
         with raises_js_error("[Stack/Data] 'replication.destination' is the bucket itself: a bucket cannot replicate to itself "
-                             "(got \"Stack/Data\"). Replicate to a second bucket, ideally in another region or account."):
+                             "(got \"Stack/Data\"). Replicate to a second bucket, ideally in another region or account.", code="Replication.DestinationIsSelf"):
             data.add_replication_destination(destination=data)
 
     def test_fails_at_synth_when_a_mixin_weakens_a_guarantee_after_construction(self, stack):
@@ -53,7 +53,7 @@ class TestSecureBucket:
 
 
 def test_access_logs_bucket_fails_with_a_retention_under_a_day(stack):
-    with raises_js_error("[Stack/Logs] 'logRetention' must be at least 1 day (got \"12 hours\"). Use Duration.days(n) with n >= 1."):
+    with raises_js_error("[Stack/Logs] 'logRetention' must be at least 1 day (got \"12 hours\"). Use Duration.days(n) with n >= 1.", code="AccessLogsBucket.LogRetentionTooShort"):
         AccessLogsBucket(stack, "Logs", log_retention=cdk.Duration.hours(12))
 
 
@@ -61,23 +61,23 @@ class TestAccessRestrictions:
     def test_fails_with_a_malformed_cidr(self):
         with raises_js_error("[SourceIpOnly] 'cidrs[1]' is malformed: a CIDR block is an address followed by one /prefix length, "
                              "e.g. 203.0.113.0/24 or 2001:db8::/32 (got \"10.0.0.0\"). "
-                             "Use CIDR blocks such as 203.0.113.0/24 (IPv4 /0-/32) or 2001:db8::/32 (IPv6 /0-/128)."):
+                             "Use CIDR blocks such as 203.0.113.0/24 (IPv4 /0-/32) or 2001:db8::/32 (IPv6 /0-/128).", code="SourceIpOnly.CidrMalformed"):
             SourceIpOnly(cidrs=["203.0.113.0/24", "10.0.0.0"])
 
     def test_fails_with_any_of_one_restriction(self):
         with raises_js_error("[AccessRestriction.anyOf] 'restrictions' needs at least two restrictions to choose between (got 1). "
-                             "Apply a single restriction directly with bucket.with(restriction)."):
+                             "Apply a single restriction directly with bucket.with(restriction).", code="AccessRestriction.AnyOfTooFew"):
             AccessRestriction.any_of(VpcEndpointOnly(vpc_ids=["vpc-0a1b2c3d"]))
 
     def test_fails_with_no_role(self):
-        with raises_js_error("[RoleOnly] 'roles' cannot be an empty list (got []). Give at least one role."):
+        with raises_js_error("[RoleOnly] 'roles' cannot be an empty list (got []). Give at least one role.", code="RoleOnly.RolesEmpty"):
             RoleOnly(roles=[])
 
 
 class TestBucketSecurityMonitor:
     def test_fails_on_an_email_that_is_not_an_address(self, stack):
         with raises_js_error("[Stack/Monitor] 'alertEmails[0]' is not an email address (got \"security.example.com\"). "
-                             "Give addresses such as \"security@example.com\"."):
+                             "Give addresses such as \"security@example.com\".", code="BucketSecurityMonitor.EmailInvalid"):
             BucketSecurityMonitor(stack, "Monitor", all_buckets=True, alert_emails=["security.example.com"])
 
     def test_fails_at_synth_when_it_watches_nothing(self, app, stack):
@@ -89,18 +89,18 @@ class TestBucketSecurityMonitor:
 class TestChecks:
     def test_the_aspect_fails_on_a_rule_that_does_not_exist(self):
         with raises_js_error("[SecureBucketAspect] 'excludedRules' names no rule (got \"SB-S3-99\"). "
-                             "Use a rule id from RULES.md, such as SB-S3-11."):
+                             "Use a rule id from RULES.md, such as SB-S3-11.", code="SecureBucketAspect.ExcludedRuleUnknown"):
             SecureBucketAspect(excluded_rules={"SB-S3-99": "no such rule"})
 
     def test_the_nag_pack_fails_on_a_malformed_account(self):
         with raises_js_error("[SecureBucketChecks] 'trustedAccounts[0]' is not a 12-digit AWS account id (got \"1234\"). "
-                             "Use an account id such as 111111111111."):
+                             "Use an account id such as 111111111111.", code="SecureBucketChecks.TrustedAccountMalformed"):
             nag.SecureBucketChecks(trusted_accounts=["1234"])
 
     def test_secure_bucket_defaults_fails_on_an_imported_bucket(self, stack):
         imported = s3.Bucket.from_bucket_name(stack, "Imported", "imported-bucket")
         with raises_js_error("[Stack/Imported] 'construct' is not a bucket defined in this app (got \"Stack/Imported\"). "
-                             "Apply SecureBucketDefaults to an s3.CfnBucket, an s3.Bucket, or a scope that holds them (Mixins.of(scope))."):
+                             "Apply SecureBucketDefaults to an s3.CfnBucket, an s3.Bucket, or a scope that holds them (Mixins.of(scope)).", code="SecureBucketDefaults.TargetNotABucket"):
             SecureBucketDefaults().apply_to(imported)
 
 
@@ -165,5 +165,5 @@ def test_a_token_from_python_passes_and_reaches_the_template(prop):
 def test_the_aspect_refuses_a_token_for_an_account_it_must_compare(stack):
     # The one place a token is refused, on purpose: no principal could be checked against it.
     with raises_js_error("[SecureBucketAspect] 'trustedAccounts[0]' is not known at synth, so no principal can be checked against it "
-                         "(got <unresolved token>). Give a literal value."):
+                         "(got <unresolved token>). Give a literal value.", code="SecureBucketAspect.OptionValueUnresolved"):
         SecureBucketAspect(trusted_accounts=[param(stack).value_as_string])

@@ -1,9 +1,9 @@
 /**
- * Prints RULES.md, generated from the rule registry (src/compliance/rules).
+ * Prints RULES.md, generated from the rule registry (src/rules/registry.ts).
  *
  *   npx ts-node --project scripts/tsconfig.json scripts/rules-md.ts > RULES.md
  *
- * test/compliance/rules-md.test.ts fails when the committed RULES.md differs from this output.
+ * test/tooling/rules-md.test.ts fails when the committed RULES.md differs from this output.
  */
 import { ALL_RULES } from '../src/rules/registry';
 
@@ -29,7 +29,7 @@ export function renderRulesMd(): string {
   const lines: string[] = [
     '# Rules',
     '',
-    `<!-- Generated from the rule registry (src/compliance/rules) by \`${RULES_MD_COMMAND}\`. Do not edit. -->`,
+    `<!-- Generated from the rule registry (src/rules/registry.ts) by \`${RULES_MD_COMMAND}\`. Do not edit. -->`,
     '',
     'The rules that `SecureBucketAspect` (and the cdk-nag pack `SecureBucketChecks`) apply to every bucket, every KMS key that encrypts',
     'a bucket, and every IAM identity policy of an app, whichever construct created them. Each rule is a pure function over the',
@@ -43,8 +43,12 @@ export function renderRulesMd(): string {
     '  resource of another stack). "Cannot verify" is a finding, never a pass.',
     '- **Acknowledging**: `Validations.of(resource).acknowledge({ id: \'SB-S3-11\', reason: \'...\' })` on the resource the finding',
     '  is reported on (the bucket, its key, or the identity policy) or on any ancestor. A reason is required.',
+    '- **Reads**: the CloudFormation properties and resources the rule\'s check reads (which buckets it applies to is decided as',
+    '  above).',
     '- **Controls**: the Security Hub, CIS AWS Foundations Benchmark, AWS Control Tower and cdk-nag controls the rule corresponds',
-    '  to. "(related)" marks a control that checks a wider or neighbouring condition.',
+    '  to. "(in part: ...)" says where a control judges differently; "(related)" marks a control that checks a wider or',
+    '  neighbouring condition. test/rules/peer-differential.test.ts compares the rules with cdk-nag\'s S3 and IAM rules on the',
+    '  scenarios of cdk-nag\'s own tests, and lists every difference with its reason.',
     '',
     '| id | applies to | cause | controls |',
     '|---|---|---|---|',
@@ -58,6 +62,7 @@ export function renderRulesMd(): string {
       rule.cause,
       '',
       `- **Applies to**: ${appliesTo(rule)}`,
+      `- **Reads**: ${rule.reads}`,
       `- **Controls**: ${rule.controls.join('; ')}`,
       '',
       rule.explanation,

@@ -132,7 +132,7 @@ export abstract class AccessRestriction extends Mixin {
   /** Adds the restriction's statements to the bucket's policy. */
   public applyTo(construct: IConstruct): void {
     if (!isRestrictableBucket(construct)) {
-      invalidProp(construct, 'construct', construct.node.path, 'is not a bucket defined in this app',
+      invalidProp('AccessRestriction.TargetNotABucket', construct, 'construct', construct.node.path, 'is not a bucket defined in this app',
         'Apply access restrictions to an s3.Bucket or a SecureBucket (imported buckets cannot take policy statements).');
     }
     BucketRestrictions.of(construct).add(this._spec());
@@ -154,13 +154,13 @@ class AnyOfRestriction extends AccessRestriction {
   constructor(restrictions: AccessRestriction[]) {
     super();
     if (restrictions.length < 2) {
-      invalidProp('AccessRestriction.anyOf', 'restrictions', restrictions.length,
+      invalidProp('AccessRestriction.AnyOfTooFew', 'AccessRestriction.anyOf', 'restrictions', restrictions.length,
         'needs at least two restrictions to choose between',
         'Apply a single restriction directly with bucket.with(restriction).');
     }
     restrictions.forEach((r, i) => {
       if (!r._spec().orable) {
-        invalidProp('AccessRestriction.anyOf', `restrictions[${i}]`, r._spec().kind,
+        invalidProp('AccessRestriction.AnyOfMemberNotCombinable', 'AccessRestriction.anyOf', `restrictions[${i}]`, r._spec().kind,
           'cannot be combined with OR: it restricts different actions than the other restrictions',
           'Apply it separately with bucket.with(...) so that it always holds.');
       }

@@ -65,8 +65,10 @@ export class AdminOnlyChanges extends AccessRestriction {
   constructor(props: AdminOnlyChangesProps) {
     super();
     const owner = 'AdminOnlyChanges';
-    refuseListToken(owner, 'administratorArns', props.administratorArns);
-    checkStringList(owner, 'administratorArns', props.administratorArns, {
+    refuseListToken('AdminOnlyChanges.AdministratorArnsListToken', owner, 'administratorArns', props.administratorArns);
+    checkStringList({
+      empty: 'AdminOnlyChanges.AdministratorArnsEmpty', duplicate: 'AdminOnlyChanges.AdministratorArnDuplicate', malformed: 'AdminOnlyChanges.AdministratorArnMalformed',
+    }, owner, 'administratorArns', props.administratorArns, {
       allowEmpty: false, check: principalProblem, patternHelp: PRINCIPAL_HELP,
     });
     this.spec = {

@@ -41,7 +41,7 @@ export class RoleMatch {
     const ids = options.importedRoleIds ?? {};
     for (const [arn, id] of Object.entries(ids)) {
       if (!Token.isUnresolved(id) && !/^AROA[A-Z0-9]{12,128}$/.test(id)) {
-        invalidProp('RoleMatch.userId', `importedRoleIds[${arn}]`, id, 'is not a role unique id',
+        invalidProp('RoleOnly.ImportedRoleIdMalformed', 'RoleMatch.userId', `importedRoleIds[${arn}]`, id, 'is not a role unique id',
           'Use the RoleId from `aws iam get-role --role-name NAME`, which starts with AROA.');
       }
     }
@@ -94,12 +94,12 @@ export class RoleOnly extends AccessRestriction {
     super();
     const owner = 'RoleOnly';
     if (props.roles.length === 0) {
-      invalidProp(owner, 'roles', [], 'cannot be an empty list', 'Give at least one role.');
+      invalidProp('RoleOnly.RolesEmpty', owner, 'roles', [], 'cannot be an empty list', 'Give at least one role.');
     }
     props.roles.forEach((role, i) => {
       if (props.roles.indexOf(role) !== i
         || (!Token.isUnresolved(role.roleArn) && props.roles.findIndex(r => r.roleArn === role.roleArn) !== i)) {
-        invalidProp(owner, `roles[${i}]`, role.node.path, 'is a duplicate', 'List each role once.');
+        invalidProp('RoleOnly.RoleDuplicate', owner, `roles[${i}]`, role.node.path, 'is a duplicate', 'List each role once.');
       }
     });
     const matchBy = props.matchBy ?? RoleMatch.PRINCIPAL_ARN;
@@ -108,7 +108,7 @@ export class RoleOnly extends AccessRestriction {
       const ids = props.roles.map((role, i) => {
         const id = (role as iam.Role).roleId ?? matchBy.importedRoleIds[role.roleArn];
         if (id === undefined) {
-          invalidProp(owner, `roles[${i}]`, role.roleArn,
+          invalidProp('RoleOnly.ImportedRoleIdUnknown', owner, `roles[${i}]`, role.roleArn,
             'is an imported role, whose unique id (RoleId) this app cannot know, so matchBy RoleMatch.userId() cannot match it',
             'Pass its id with RoleMatch.userId({ importedRoleIds: { [roleArn]: \'AROA...\' } }), or use RoleMatch.PRINCIPAL_ARN.');
         }

@@ -35,7 +35,9 @@ export class SourceIpOnly extends AccessRestriction {
   constructor(props: SourceIpOnlyProps) {
     super();
     const owner = 'SourceIpOnly';
-    checkStringList(owner, 'cidrs', props.cidrs, {
+    checkStringList({
+      empty: 'SourceIpOnly.CidrsEmpty', duplicate: 'SourceIpOnly.CidrDuplicate', malformed: 'SourceIpOnly.CidrMalformed',
+    }, owner, 'cidrs', props.cidrs, {
       allowEmpty: false,
       check: cidrProblem,
       patternHelp: 'Use CIDR blocks such as 203.0.113.0/24 (IPv4 /0-/32) or 2001:db8::/32 (IPv6 /0-/128).',

@@ -47,14 +47,18 @@ export class VpcEndpointOnly extends AccessRestriction {
     super();
     const owner = 'VpcEndpointOnly';
     const check = { allowEmpty: false };
-    checkStringList(owner, 'vpcEndpointIds', props.vpcEndpointIds, {
+    checkStringList({
+      empty: 'VpcEndpointOnly.EndpointIdsEmpty', duplicate: 'VpcEndpointOnly.EndpointIdDuplicate', malformed: 'VpcEndpointOnly.EndpointIdMalformed',
+    }, owner, 'vpcEndpointIds', props.vpcEndpointIds, {
       ...check, pattern: /^vpce-(?:[0-9a-f]{8}|[0-9a-f]{17})$/, patternHelp: 'A VPC endpoint id is vpce- followed by 8 or 17 hexadecimal digits, e.g. vpce-1a2b3c4d; pass endpoint.vpcEndpointId.',
     });
-    checkStringList(owner, 'vpcIds', props.vpcIds, {
+    checkStringList({
+      empty: 'VpcEndpointOnly.VpcIdsEmpty', duplicate: 'VpcEndpointOnly.VpcIdDuplicate', malformed: 'VpcEndpointOnly.VpcIdMalformed',
+    }, owner, 'vpcIds', props.vpcIds, {
       ...check, pattern: /^vpc-(?:[0-9a-f]{8}|[0-9a-f]{17})$/, patternHelp: 'A VPC id is vpc- followed by 8 or 17 hexadecimal digits, e.g. vpc-0a1b2c3d4e5f60718; pass vpc.vpcId.',
     });
     if (props.vpcEndpointIds === undefined && props.vpcIds === undefined) {
-      invalidProp(owner, 'vpcEndpointIds', undefined, 'and vpcIds cannot both be missing', 'Give the VPC endpoint ids, the VPC ids, or both.');
+      invalidProp('VpcEndpointOnly.EndpointAndVpcIdsMissing', owner, 'vpcEndpointIds', undefined, 'and vpcIds cannot both be missing', 'Give the VPC endpoint ids, the VPC ids, or both.');
     }
     const clauses: RestrictionClause[] = [];
     if (props.vpcEndpointIds) { clauses.push({ operator: 'StringNotEquals', key: 'aws:SourceVpce', values: props.vpcEndpointIds }); }

@@ -1,1 +1,2 @@
+export * from './finding-level';
 export * from './secure-bucket-aspect';

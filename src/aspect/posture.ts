@@ -1,7 +1,12 @@
 import { METADATA_READING_SERVICES } from '../private/aws-services';
+import { isWebsite } from '../rules/engine/bucket-reading';
 import { asList, BucketContext, dig, isIntrinsic, UNKNOWN } from '../rules/engine/model';
 import { render } from '../rules/engine/policy';
 import { BUCKET_RULES } from '../rules/s3';
+import { PUBLIC_ACLS } from '../rules/s3/sb-s3-6';
+
+/** What a posture value that S3 applies to a new bucket, but the template does not declare, ends with. */
+export const AWS_DEFAULT = ' (AWS default, not declared)';
 
 /** A bucket's security posture, read from its CloudFormation (the same input the rules judge). */
 export interface BucketPosture {
@@ -25,6 +30,11 @@ export interface BucketPosture {
 }
 
 export interface AccessPosture {
+  /**
+   * What makes the bucket public, when something does: a policy Allow to everyone without a restricting
+   * condition (SB-S3-12's finding), or a public canned ACL.
+   */
+  readonly public?: string;
   /** One line per restricting Deny statement, e.g. `VPC endpoint or source IP`, `principal`, `admin-only changes`. */
   readonly statements: string[];
   readonly vpcEndpoints: string[];
@@ -117,16 +127,20 @@ export function bucketPosture(ctx: BucketContext, names: Names = () => undefined
     versioning: readable(dig(p, 'VersioningConfiguration', 'Status') ?? 'off'),
     logTarget: logging === undefined ? (ctx.isLogTarget ? 'none (log bucket)' : 'none')
       : isIntrinsic(logging) ? '?' : logging.DestinationBucketName === undefined ? 'itself' : readable(logging.DestinationBucketName, names),
-    publicAccessBlock: pabOn.length === 4 ? 'all four' : pabOn.length === 0 ? 'none' : pabOn.join(', '),
+    // Not declared: S3 applies all four blocks and BucketOwnerEnforced to a new bucket (AWS's default since April 2023).
+    publicAccessBlock: p.PublicAccessBlockConfiguration === undefined ? `all four${AWS_DEFAULT}`
+      : pabOn.length === 4 ? 'all four' : pabOn.length === 0 ? 'none' : pabOn.join(', '),
     ownership: isIntrinsic(dig(p, 'OwnershipControls', 'Rules')) ? '?'
-      : asList<any>(dig(p, 'OwnershipControls', 'Rules') as any).map(r => readable(r?.ObjectOwnership)).join(', ') || 'not set',
+      : asList<any>(dig(p, 'OwnershipControls', 'Rules') as any).map(r => readable(r?.ObjectOwnership)).join(', ')
+        || `BucketOwnerEnforced${AWS_DEFAULT}`,
     tls: tlsVerdict === 'pass' ? `TLS only${minTls !== undefined ? `, >= ${readable(minTls)}` : ''}`
-      : tlsVerdict === 'cannot-verify' ? 'not known at synth' : 'not enforced',
+      : tlsVerdict === 'cannot-verify' ? 'not known at synth'
+        : isWebsite(ctx.bucket) ? 'not enforced: a website bucket (the website endpoint serves HTTP only; TLS is CloudFront\'s)' : 'not enforced',
     lifecycle: lifecycle || 'none',
     deletionPolicy: readable(ctx.bucket.deletionPolicy ?? 'Delete'),
     replication: replicationPosture(p.ReplicationConfiguration, names),
     objectLock: objectLockPosture(p),
-    access: accessPosture(denies, names, ctx),
+    access: { public: publicAccess(ctx), ...accessPosture(denies, names, ctx) },
   };
 }
 
@@ -154,7 +168,18 @@ function objectLockPosture(p: any): string {
   return `${readable(retention.Mode)} ${period}`.trim();
 }
 
-function accessPosture(denies: any[], names: Names, ctx: BucketContext): AccessPosture {
+/** What makes the bucket public, agreeing with SB-S3-12 (a policy Allow to everyone), or a public canned ACL; undefined otherwise. */
+function publicAccess(ctx: BucketContext): string | undefined {
+  const acl = ctx.bucket.properties?.AccessControl;
+  const verdict = BUCKET_RULES.find(r => r.id === 'SB-S3-12')!.check(ctx);
+  const reasons = [
+    ...(verdict.status === 'fail' ? [`policy: ${verdict.detail}`] : []),
+    ...(typeof acl === 'string' && PUBLIC_ACLS.includes(acl) ? [`ACL ${acl}`] : []),
+  ];
+  return reasons.length > 0 ? reasons.join('; ') : undefined;
+}
+
+function accessPosture(denies: any[], names: Names, ctx: BucketContext): Omit<AccessPosture, 'public'> {
   const lines: string[] = [];
   const sets = {
     vpcEndpoints: new Set<string>(),
@@ -222,8 +247,9 @@ function accessPosture(denies: any[], names: Names, ctx: BucketContext): AccessP
 
 /** The access restrictions in one short line: `VPC endpoint vpce-1 or source IP 203.0.113.0/24; principal role/App; exempt: ...`. */
 export function accessSummary(a: AccessPosture): string {
-  if (a.statements.length === 0) { return 'IAM only'; }
-  const parts: string[] = [];
+  const open = a.public !== undefined ? [`PUBLIC (${a.public})`] : [];
+  if (a.statements.length === 0) { return open.length > 0 ? open[0] : 'IAM only'; }
+  const parts: string[] = [...open];
   // Separate statements must all hold (AND); the networks of one statement are alternatives (OR).
   if (a.networkRules.length) { parts.push(a.networkRules.join(' and ')); }
   if (a.principals.length) { parts.push(`principals ${a.principals.join(', ')}`); }

@@ -1,4 +1,4 @@
-import { accessSummary, bucketPosture, BucketPosture, Names } from './posture';
+import { accessSummary, AWS_DEFAULT, bucketPosture, BucketPosture, Names } from './posture';
 import { BucketContext } from '../rules/engine/model';
 import { ALL_RULES } from '../rules/registry';
 
@@ -9,6 +9,8 @@ export interface ReportFinding {
   readonly resource: string;
   readonly logicalId: string;
   readonly detail: string;
+  /** A failure that AWS's creation default covers for now (the setting is not declared): always a warning. */
+  readonly advisory?: boolean;
   readonly acknowledged?: { readonly reason: string; readonly on: string };
 }
 
@@ -25,6 +27,8 @@ export interface ReportBucket {
 export interface ReportModel {
   readonly buckets: ReportBucket[];
   readonly identityFindings: ReportFinding[];
+  /** Findings on bucket policies of the app attached to buckets the app does not define. */
+  readonly outsideBucketPolicyFindings?: ReportFinding[];
   readonly excludedRules: { [ruleId: string]: string };
 }
 
@@ -53,22 +57,24 @@ export function renderReport(model: ReportModel): { json: string; markdown: stri
     };
   });
   const identityFindings = sortFindings(model.identityFindings);
-  const all = [...buckets.flatMap(b => b.findings), ...identityFindings];
+  const outsideBucketPolicyFindings = sortFindings(model.outsideBucketPolicyFindings ?? []);
+  const all = [...buckets.flatMap(b => b.findings), ...identityFindings, ...outsideBucketPolicyFindings];
   const open = all.filter(f => !f.acknowledged);
   const summary = {
     stacks: new Set(buckets.map(b => b.stack)).size,
     buckets: buckets.length,
     openFindings: open.length,
-    failing: open.filter(f => f.status === 'fail').length,
+    failing: open.filter(f => f.status === 'fail' && !f.advisory).length,
+    advisory: open.filter(f => f.advisory).length,
     cannotVerify: open.filter(f => f.status === 'cannot-verify').length,
     acknowledged: all.length - open.length,
   };
   const excludedRules = Object.fromEntries(Object.entries(model.excludedRules).sort(byString(([id]) => RULE_ORDER.get(id) ?? id)));
-  const json = JSON.stringify({ summary, buckets, identityFindings, excludedRules }, undefined, 2) + '\n';
+  const json = JSON.stringify({ summary, buckets, identityFindings, outsideBucketPolicyFindings, excludedRules }, undefined, 2) + '\n';
 
   const lines: string[] = ['# Secure bucket report', ''];
   lines.push(`${summary.buckets} bucket(s) in ${summary.stacks} stack(s): ${summary.openFindings} open finding(s) `
-    + `(${summary.failing} failing, ${summary.cannotVerify} cannot be verified), ${summary.acknowledged} acknowledged.`, '');
+    + `(${summary.failing} failing, ${summary.advisory} advisory, ${summary.cannotVerify} cannot be verified), ${summary.acknowledged} acknowledged.`, '');
   for (const stack of [...new Set(buckets.map(b => b.stack))]) {
     const inStack = buckets.filter(x => x.stack === stack);
     lines.push(`## Stack ${stack}`, '');
@@ -86,7 +92,7 @@ export function renderReport(model: ReportModel): { json: string; markdown: stri
         `${p.encryption}${key}${p.bucketKey ? ', bucket key' : ''}`,
         p.versioning,
         shorten(p.logTarget, stack),
-        `${p.publicAccessBlock === 'all four' ? 'blocked' : `block: ${p.publicAccessBlock}`}, ${p.ownership === 'BucketOwnerEnforced' ? 'ACLs off' : `ownership: ${p.ownership}`}`,
+        publicAccessCell(p),
         p.tls,
         p.lifecycle,
         p.deletionPolicy,
@@ -100,6 +106,9 @@ export function renderReport(model: ReportModel): { json: string; markdown: stri
     if (findings.length > 0) { lines.push(...findingLines(findings), ''); }
   }
   lines.push('## IAM identity policies', '', ...(identityFindings.length ? findingLines(identityFindings) : ['No findings.']), '');
+  if (outsideBucketPolicyFindings.length > 0) {
+    lines.push('## Bucket policies on buckets outside the app', '', ...findingLines(outsideBucketPolicyFindings), '');
+  }
   if (Object.keys(excludedRules).length > 0) {
     lines.push('## Rules not evaluated', '', ...Object.entries(excludedRules).map(([id, reason]) => `- ${id}: ${reason}`), '');
   }
@@ -121,9 +130,21 @@ function shorten(text: string, stack: string): string {
   return text.replace(prefix, '$1').replace(/\/Resource\b/g, '');
 }
 
+/** The public-access cell: `blocked, ACLs off`, or what differs; `(AWS default, not declared)` where S3's creation default applies. */
+function publicAccessCell(p: BucketPosture): string {
+  const undeclared = (value: string) => value.endsWith(AWS_DEFAULT);
+  const block = p.publicAccessBlock.replace(AWS_DEFAULT, '');
+  const ownership = p.ownership.replace(AWS_DEFAULT, '');
+  const text = `${block === 'all four' ? 'blocked' : `block: ${block}`}, ${ownership === 'BucketOwnerEnforced' ? 'ACLs off' : `ownership: ${ownership}`}`;
+  return undeclared(p.publicAccessBlock) || undeclared(p.ownership) ? `${text} (${[
+    ...(undeclared(p.publicAccessBlock) ? ['block'] : []), ...(undeclared(p.ownership) ? ['ownership'] : []),
+  ].join(' and ')}: AWS default, not declared)` : text;
+}
+
 function findingLines(findings: ReportFinding[]): string[] {
   return findings.map(f => {
-    const what = `**${f.ruleId}** ${f.status === 'cannot-verify' ? 'cannot verify' : 'fails'} on \`${f.resource}\`: ${f.detail}`;
+    const verb = f.status === 'cannot-verify' ? 'cannot verify' : f.advisory ? 'advises' : 'fails';
+    const what = `**${f.ruleId}** ${verb} on \`${f.resource}\`: ${f.detail}`;
     return f.acknowledged ? `- ${what}. Acknowledged on \`${f.acknowledged.on}\`: ${f.acknowledged.reason}` : `- ${what}`;
   });
 }

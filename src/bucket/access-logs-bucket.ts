@@ -81,7 +81,7 @@ export class AccessLogsBucket extends s3.Bucket {
       return existing;
     }
     if (existing) {
-      return invalidProp(stack, 'id', AccessLogsBucket.STACK_DEFAULT_ID, 'is used by another construct in this stack',
+      return invalidProp('AccessLogsBucket.StackDefaultIdTaken', stack, 'id', AccessLogsBucket.STACK_DEFAULT_ID, 'is used by another construct in this stack',
         `Rename that construct, or pass 'serverAccessLogsBucket' to every SecureBucket of stack ${stack.stackName}.`);
     }
     return new AccessLogsBucket(stack, AccessLogsBucket.STACK_DEFAULT_ID);
@@ -100,11 +100,11 @@ export class AccessLogsBucket extends s3.Bucket {
     const path = futurePath(scope, id);
     const logRetention = props.logRetention ?? Duration.days(365);
     if (!Token.isUnresolved(logRetention.toDays({ integral: false })) && logRetention.toDays({ integral: false }) < 1) {
-      invalidProp(path, 'logRetention', logRetention.toHumanString(), 'must be at least 1 day', 'Use Duration.days(n) with n >= 1.');
+      invalidProp('AccessLogsBucket.LogRetentionTooShort', path, 'logRetention', logRetention.toHumanString(), 'must be at least 1 day', 'Use Duration.days(n) with n >= 1.');
     }
     const maxListedSources = props.maxListedSources ?? 150;
     if (!Token.isUnresolved(maxListedSources) && (!Number.isInteger(maxListedSources) || maxListedSources < 1)) {
-      invalidProp(path, 'maxListedSources', maxListedSources, 'must be a positive integer', 'Use a number such as 150.');
+      invalidProp('AccessLogsBucket.MaxListedSourcesInvalid', path, 'maxListedSources', maxListedSources, 'must be a positive integer', 'Use a number such as 150.');
     }
 
     super(scope, id, {
@@ -167,12 +167,12 @@ export class AccessLogsBucket extends s3.Bucket {
     const stack = Stack.of(this);
     const sourceAccount = source.env.account;
     if (!Token.isUnresolved(sourceAccount) && !Token.isUnresolved(stack.account) && sourceAccount !== stack.account) {
-      invalidProp(this, 'serverAccessLogsBucket', this.node.path,
+      invalidProp('AccessLogsBucket.SourceInOtherAccount', this, 'serverAccessLogsBucket', this.node.path,
         `is in account ${stack.account} but the source bucket ${source.node.path} is in account ${sourceAccount}; AWS delivers server access logs only within one account`,
         'Use a log bucket in the source bucket\'s account.');
     }
     if (!Token.isUnresolved(source.env.region) && !Token.isUnresolved(stack.region) && source.env.region !== stack.region) {
-      invalidProp(this, 'serverAccessLogsBucket', this.node.path,
+      invalidProp('AccessLogsBucket.SourceInOtherRegion', this, 'serverAccessLogsBucket', this.node.path,
         `is in region ${stack.region} but the source bucket ${source.node.path} is in region ${source.env.region}; AWS delivers server access logs only within one region`,
         'Use a log bucket in the source bucket\'s region.');
     }

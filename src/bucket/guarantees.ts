@@ -1,6 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IConstruct } from 'constructs';
+import { validationMessage } from '../private/errors';
 
 /**
  * The guarantees of a SecureBucket that its CloudFormation resource no longer keeps, e.g. after
@@ -18,32 +19,36 @@ export function guaranteesBroken(bucket: IConstruct): string[] {
     logging: cfn.loggingConfiguration,
   }) ?? {};
   const problems: string[] = [];
+  const broken = (code: string, problem: string): void => {
+    problems.push(validationMessage(code, `SecureBucket ${bucket.node.path}: ${problem}. `
+      + 'A mixin, property override or direct change to the L1 weakened a guarantee after construction; remove that change.'));
+  };
   if (props.versioning?.status !== 'Enabled') {
-    problems.push('versioning is not Enabled');
+    broken('SecureBucket.VersioningWeakened', 'versioning is not Enabled');
   }
   const pab = props.publicAccessBlock ?? {};
   const open = ['blockPublicAcls', 'blockPublicPolicy', 'ignorePublicAcls', 'restrictPublicBuckets'].filter(k => pab[k] !== true);
   if (open.length > 0) {
-    problems.push(`public access block ${open.join(', ')} is not true`);
+    broken('SecureBucket.PublicAccessBlockWeakened', `public access block ${open.join(', ')} is not true`);
   }
   const ownership = (props.ownership?.rules ?? []).map((rule: any) => rule.objectOwnership);
   if (ownership.length !== 1 || ownership[0] !== 'BucketOwnerEnforced') {
-    problems.push(`object ownership is ${JSON.stringify(ownership)}, not BucketOwnerEnforced`);
+    broken('SecureBucket.ObjectOwnershipWeakened', `object ownership is ${JSON.stringify(ownership)}, not BucketOwnerEnforced`);
   }
   const acl = props.acl;
   if (acl !== undefined) {
-    problems.push(`an ACL (${acl}) is set`);
+    broken('SecureBucket.AccessControlWeakened', `an ACL (${acl}) is set`);
   }
   const sse = props.encryption?.serverSideEncryptionConfiguration?.[0];
   if (sse?.serverSideEncryptionByDefault?.sseAlgorithm !== 'aws:kms' || !sse?.serverSideEncryptionByDefault?.kmsMasterKeyId) {
-    problems.push('default encryption is not SSE-KMS with a customer-managed key');
+    broken('SecureBucket.EncryptionWeakened', 'default encryption is not SSE-KMS with a customer-managed key');
   }
   if (sse?.bucketKeyEnabled !== true) {
-    problems.push('the S3 Bucket Key is off');
+    broken('SecureBucket.BucketKeyWeakened', 'the S3 Bucket Key is off');
   }
   if (props.logging?.destinationBucketName === undefined) {
-    problems.push('server access logging is off');
+    broken('SecureBucket.AccessLoggingWeakened', 'server access logging is off');
   }
-  return problems.map(p => `SecureBucket ${bucket.node.path}: ${p}. A mixin, property override or direct change to the L1 weakened a guarantee after construction; remove that change.`);
+  return problems;
 }
 

@@ -32,62 +32,62 @@ export interface Settings {
  * | objectLock                 | not with DESTROY/autoDeleteObjects | none          |
  */
 export function parseProps(path: string, props: SecureBucketProps): Settings {
-  const fail = (prop: string, value: unknown, reason: string, fix: string): never =>
-    invalidProp(path, prop, value, reason, fix);
+  const fail = (code: string, prop: string, value: unknown, reason: string, fix: string): never =>
+    invalidProp(code, path, prop, value, reason, fix);
 
   if (props.encryption !== undefined && props.encryption !== s3.BucketEncryption.KMS) {
-    fail('encryption', props.encryption, 'must be BucketEncryption.KMS: a SecureBucket encrypts with a customer-managed KMS key',
+    fail('SecureBucket.EncryptionNotKms', 'encryption', props.encryption, 'must be BucketEncryption.KMS: a SecureBucket encrypts with a customer-managed KMS key',
       'Remove the prop, or pass encryptionKey to use your own key.');
   }
   if (props.bucketKeyEnabled === false) {
-    fail('bucketKeyEnabled', false, 'cannot be false: the S3 Bucket Key cuts KMS requests and their cost by up to 99%', 'Remove the prop.');
+    fail('SecureBucket.BucketKeyRequired', 'bucketKeyEnabled', false, 'cannot be false: the S3 Bucket Key cuts KMS requests and their cost by up to 99%', 'Remove the prop.');
   }
   if (props.versioned === false) {
-    fail('versioned', false, 'cannot be false: SecureBucket always versions objects', 'Remove the prop.');
+    fail('SecureBucket.VersioningRequired', 'versioned', false, 'cannot be false: SecureBucket always versions objects', 'Remove the prop.');
   }
   const bpa = props.blockPublicAccess;
   if (bpa !== undefined) {
     const weak = (['blockPublicAcls', 'blockPublicPolicy', 'ignorePublicAcls', 'restrictPublicBuckets'] as const)
       .filter(setting => bpa[setting] !== true);
     if (weak.length > 0) {
-      fail('blockPublicAccess', bpa, `must block all public access, but ${weak.join(', ')} ${weak.length === 1 ? 'is' : 'are'} not true`,
+      fail('SecureBucket.BlockPublicAccessIncomplete', 'blockPublicAccess', bpa, `must block all public access, but ${weak.join(', ')} ${weak.length === 1 ? 'is' : 'are'} not true`,
         'Remove the prop (BlockPublicAccess.BLOCK_ALL is the default).');
     }
   }
   if (props.publicReadAccess === true) {
-    fail('publicReadAccess', true, 'cannot be true: a SecureBucket is never public',
+    fail('SecureBucket.PublicReadAccessNotAllowed', 'publicReadAccess', true, 'cannot be true: a SecureBucket is never public',
       'Serve public content through CloudFront with origin access control, and grant it with bucket.grantRead(...).');
   }
   if (props.objectOwnership !== undefined && props.objectOwnership !== s3.ObjectOwnership.BUCKET_OWNER_ENFORCED) {
-    fail('objectOwnership', props.objectOwnership, 'must be ObjectOwnership.BUCKET_OWNER_ENFORCED: ACLs stay disabled', 'Remove the prop.');
+    fail('SecureBucket.ObjectOwnershipNotEnforced', 'objectOwnership', props.objectOwnership, 'must be ObjectOwnership.BUCKET_OWNER_ENFORCED: ACLs stay disabled', 'Remove the prop.');
   }
   if (props.accessControl !== undefined) {
-    fail('accessControl', props.accessControl, 'is not accepted: ACLs are disabled on a SecureBucket (BucketOwnerEnforced)',
+    fail('SecureBucket.AccessControlNotAllowed', 'accessControl', props.accessControl, 'is not accepted: ACLs are disabled on a SecureBucket (BucketOwnerEnforced)',
       'Remove the prop and grant access with IAM policies or bucket.grant*() methods.');
   }
   if (props.enforceSSL === false) {
-    fail('enforceSSL', false, 'cannot be false: a SecureBucket denies every request that does not use TLS', 'Remove the prop.');
+    fail('SecureBucket.EnforceSslRequired', 'enforceSSL', false, 'cannot be false: a SecureBucket denies every request that does not use TLS', 'Remove the prop.');
   }
   if (props.eventBridgeEnabled === false) {
-    fail('eventBridgeEnabled', false, 'cannot be false: EventBridge notifications feed the security monitoring (Security Hub S3.11)', 'Remove the prop.');
+    fail('SecureBucket.EventBridgeRequired', 'eventBridgeEnabled', false, 'cannot be false: EventBridge notifications feed the security monitoring (Security Hub S3.11)', 'Remove the prop.');
   }
 
   const minimumTlsVersion = props.minimumTLSVersion ?? 1.2;
   if (!Token.isUnresolved(minimumTlsVersion) && minimumTlsVersion !== 1.2 && minimumTlsVersion !== 1.3) {
-    fail('minimumTLSVersion', minimumTlsVersion, 'must be 1.2 or 1.3: AWS endpoints require TLS 1.2 or later', 'Use 1.2 (the default) or 1.3.');
+    fail('SecureBucket.MinimumTlsVersionInvalid', 'minimumTLSVersion', minimumTlsVersion, 'must be 1.2 or 1.3: AWS endpoints require TLS 1.2 or later', 'Use 1.2 (the default) or 1.3.');
   }
 
   if (props.bucketName !== undefined) {
     const problem = validateBucketName(props.bucketName);
     if (problem) {
-      fail('bucketName', props.bucketName, `is not a valid S3 bucket name: ${problem}`,
+      fail('SecureBucket.BucketNameInvalid', 'bucketName', props.bucketName, `is not a valid S3 bucket name: ${problem}`,
         'Use 3 to 63 lowercase letters, digits, hyphens and dots, starting and ending with a letter or digit, or omit it.');
     }
   }
 
   const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
   if (props.autoDeleteObjects === true && removalPolicy !== RemovalPolicy.DESTROY) {
-    fail('autoDeleteObjects', true, `needs removalPolicy: RemovalPolicy.DESTROY (removalPolicy is ${removalPolicy})`,
+    fail('SecureBucket.AutoDeleteWithoutDestroy', 'autoDeleteObjects', true, `needs removalPolicy: RemovalPolicy.DESTROY (removalPolicy is ${removalPolicy})`,
       'Set removalPolicy: RemovalPolicy.DESTROY as well, or remove autoDeleteObjects.');
   }
 
@@ -97,14 +97,14 @@ export function parseProps(path: string, props: SecureBucketProps): Settings {
   checkWholePositiveDays(fail, 'abortIncompleteMultipartUploadAfter', abortAfter);
   const retain = props.noncurrentVersionsToRetain;
   if (retain !== undefined && !Token.isUnresolved(retain) && (!Number.isInteger(retain) || retain < 1 || retain > 100)) {
-    fail('noncurrentVersionsToRetain', retain, 'must be a whole number from 1 to 100 (the S3 limit)', 'Use a number such as 3, or omit it.');
+    fail('SecureBucket.NoncurrentVersionsToRetainOutOfRange', 'noncurrentVersionsToRetain', retain, 'must be a whole number from 1 to 100 (the S3 limit)', 'Use a number such as 3, or omit it.');
   }
 
   (props.lifecycleRules ?? []).forEach((rule, i) => checkLifecycleRule(fail, `lifecycleRules[${i}]`, rule, noncurrentVersionExpiration));
 
   const roleName = props.replicationRoleName;
   if (roleName !== undefined && !Token.isUnresolved(roleName) && !/^[\w+=,.@-]{1,64}$/.test(roleName)) {
-    fail('replicationRoleName', roleName, 'is not a valid IAM role name', 'Use 1 to 64 letters, digits and +=,.@_- characters.');
+    fail('SecureBucket.ReplicationRoleNameInvalid', 'replicationRoleName', roleName, 'is not a valid IAM role name', 'Use 1 to 64 letters, digits and +=,.@_- characters.');
   }
 
   const objectLock = props.objectLock ? parseObjectLock(fail, props.objectLock, removalPolicy, props.autoDeleteObjects === true) : undefined;
@@ -123,7 +123,7 @@ export function parseProps(path: string, props: SecureBucketProps): Settings {
   };
 }
 
-type Fail = (prop: string, value: unknown, reason: string, fix: string) => never;
+type Fail = (code: string, prop: string, value: unknown, reason: string, fix: string) => never;
 
 /**
  * Validates Object Lock and renders its default retention.
@@ -138,26 +138,26 @@ type Fail = (prop: string, value: unknown, reason: string, fix: string) => never
 function parseObjectLock(fail: Fail, lock: ObjectLockOptions, removalPolicy: RemovalPolicy,
   autoDelete: boolean): s3.CfnBucket.DefaultRetentionProperty {
   if (lock.mode !== s3.ObjectLockMode.GOVERNANCE && lock.mode !== s3.ObjectLockMode.COMPLIANCE) {
-    fail('objectLock.mode', lock.mode, 'must be ObjectLockMode.GOVERNANCE or ObjectLockMode.COMPLIANCE', 'Choose one of the two modes.');
+    fail('SecureBucket.ObjectLockModeInvalid', 'objectLock.mode', lock.mode, 'must be ObjectLockMode.GOVERNANCE or ObjectLockMode.COMPLIANCE', 'Choose one of the two modes.');
   }
   const { defaultRetentionDays: d, defaultRetentionYears: y } = lock;
   if ((d === undefined) === (y === undefined)) {
-    fail('objectLock', lock, 'needs exactly one of defaultRetentionDays and defaultRetentionYears', 'Give the default retention in days or in years.');
+    fail('SecureBucket.ObjectLockRetentionNotExactlyOne', 'objectLock', lock, 'needs exactly one of defaultRetentionDays and defaultRetentionYears', 'Give the default retention in days or in years.');
   }
   const check = (prop: string, value: number | undefined, max: number) => {
     if (value !== undefined && !Token.isUnresolved(value) && (!Number.isInteger(value) || value < 1 || value > max)) {
-      fail(`objectLock.${prop}`, value, `must be a whole number from 1 to ${max}`, `Use a retention of 1 to ${max}.`);
+      fail('SecureBucket.ObjectLockRetentionOutOfRange', `objectLock.${prop}`, value, `must be a whole number from 1 to ${max}`, `Use a retention of 1 to ${max}.`);
     }
   };
   check('defaultRetentionDays', d, 36500);
   check('defaultRetentionYears', y, 100);
   if (lock.mode === s3.ObjectLockMode.COMPLIANCE && lock.confirmComplianceMode !== true) {
-    fail('objectLock.confirmComplianceMode', lock.confirmComplianceMode,
+    fail('SecureBucket.ObjectLockComplianceNotConfirmed', 'objectLock.confirmComplianceMode', lock.confirmComplianceMode,
       'must be true with COMPLIANCE mode: no one, not even the root user, can delete a locked version or shorten its retention, and it cannot be undone',
       'Set confirmComplianceMode: true if that is what you want, or use ObjectLockMode.GOVERNANCE.');
   }
   if (removalPolicy === RemovalPolicy.DESTROY || autoDelete) {
-    fail('objectLock', lock.mode, `cannot be combined with ${autoDelete ? 'autoDeleteObjects' : 'removalPolicy DESTROY'}: locked object versions cannot be deleted, so the bucket cannot be emptied or deleted`,
+    fail('SecureBucket.ObjectLockWithDestroy', 'objectLock', lock.mode, `cannot be combined with ${autoDelete ? 'autoDeleteObjects' : 'removalPolicy DESTROY'}: locked object versions cannot be deleted, so the bucket cannot be emptied or deleted`,
       'Keep removalPolicy RETAIN (the default) with Object Lock.');
   }
   return { mode: lock.mode, days: d, years: y };
@@ -172,7 +172,7 @@ function checkWholePositiveDays(fail: Fail, prop: string, duration: Duration | u
   if (duration === undefined) { return; }
   const d = days(duration);
   if (d !== undefined && (d < 1 || !Number.isInteger(d))) {
-    fail(prop, duration.toHumanString(), 'must be a whole number of days, at least 1', 'Use Duration.days(n) with n >= 1.');
+    fail('SecureBucket.DurationNotWholeDays', prop, duration.toHumanString(), 'must be a whole number of days, at least 1', 'Use Duration.days(n) with n >= 1.');
   }
 }
 
@@ -190,7 +190,7 @@ function checkLifecycleRule(fail: Fail, prop: string, rule: s3.LifecycleRule, de
   (rule.noncurrentVersionTransitions ?? []).forEach((t, i) => {
     const transitionDays = days(t.transitionAfter);
     if (first !== undefined && transitionDays !== undefined && days(first.duration)! <= transitionDays) {
-      fail(`${prop}.noncurrentVersionTransitions[${i}].transitionAfter`, t.transitionAfter.toHumanString(),
+      fail('SecureBucket.NoncurrentTransitionNotBeforeExpiration', `${prop}.noncurrentVersionTransitions[${i}].transitionAfter`, t.transitionAfter.toHumanString(),
         `is not shorter than ${first.prop} (${first.duration.toHumanString()}): noncurrent versions would expire before they move to ${t.storageClass}`,
         `Lower the transition, or raise ${first.prop} above ${transitionDays} days.`);
     }
@@ -199,7 +199,7 @@ function checkLifecycleRule(fail: Fail, prop: string, rule: s3.LifecycleRule, de
   (rule.transitions ?? []).forEach((t, i) => {
     const transitionDays = t.transitionAfter ? days(t.transitionAfter) : undefined;
     if (currentExpirationDays !== undefined && transitionDays !== undefined && currentExpirationDays <= transitionDays) {
-      fail(`${prop}.transitions[${i}].transitionAfter`, t.transitionAfter!.toHumanString(),
+      fail('SecureBucket.TransitionNotBeforeExpiration', `${prop}.transitions[${i}].transitionAfter`, t.transitionAfter!.toHumanString(),
         `is not shorter than ${prop}.expiration (${rule.expiration!.toHumanString()}): objects would expire before they move to ${t.storageClass}`,
         `Lower the transition, or raise ${prop}.expiration above ${transitionDays} days.`);
     }

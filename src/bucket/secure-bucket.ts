@@ -11,7 +11,7 @@ import { parseProps } from './parse-props';
 import { SecureBucketProps } from './secure-bucket-props';
 import { checkPolicySize } from '../access/internal';
 import { acknowledgeRules } from '../private/acknowledge';
-import { futurePath } from '../private/errors';
+import { futurePath, validationMessage } from '../private/errors';
 import { denyGrantsExceptForAwsServices, logDeliveryStatement, logSourceArn, wrongEncryptionDenies } from '../private/statements';
 import { ReplicationDestinationKeyPolicyOptions, ReplicationDestinationOptions, ReplicationDestinationPolicyOptions } from '../replication/replication-destination';
 import { ReplicationManager } from '../replication/replication-manager';
@@ -228,7 +228,7 @@ export class SecureBucket extends s3.Bucket {
         }
         const keyPolicy = keyResource.cfnOptions.deletionPolicy;
         if (keyPolicy === 'Delete' && !destroyable) {
-          return [`'encryptionKey' ${this.key.node.path} has removal policy DESTROY but the bucket's removal policy is ${removalPolicy.toUpperCase()}${removalPolicy === RemovalPolicy.DESTROY ? ' without autoDeleteObjects' : ''}: objects left in the bucket would become unreadable when the key is deleted. Give the key RemovalPolicy.RETAIN, or destroy the bucket with autoDeleteObjects: true.`];
+          return [validationMessage('SecureBucket.KeyRemovalPolicyUnsafe', `'encryptionKey' ${this.key.node.path} has removal policy DESTROY but the bucket's removal policy is ${removalPolicy.toUpperCase()}${removalPolicy === RemovalPolicy.DESTROY ? ' without autoDeleteObjects' : ''}: objects left in the bucket would become unreadable when the key is deleted. Give the key RemovalPolicy.RETAIN, or destroy the bucket with autoDeleteObjects: true.`)];
         }
         return [];
       },

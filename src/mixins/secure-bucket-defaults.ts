@@ -5,14 +5,14 @@ import { IConstruct } from 'constructs';
 import { stateOf } from '../private/construct-state';
 import { invalidProp } from '../private/errors';
 import { isRestrictableBucket, RestrictableBucket } from '../private/restrictable-bucket';
+import { isWebsite } from '../rules/engine/bucket-reading';
 import { renderResource } from '../rules/engine/context';
 import { asList, BucketContext, BucketRule, isIntrinsic, referencedLogicalId, ResourceView } from '../rules/engine/model';
 import { ruleById } from '../rules/registry';
+// Canned ACLs that grant nothing beyond the bucket owner: SB-S3-6 accepts them, and removing them changes no access.
+// Public canned ACLs: the public access block would revoke what they grant.
+import { OWNER_ONLY_ACLS, PUBLIC_ACLS } from '../rules/s3/sb-s3-6';
 
-/** Canned ACLs that grant nothing beyond the bucket owner: removing them changes no access. */
-const OWNER_ONLY_ACLS = ['Private', 'BucketOwnerFullControl'];
-/** Canned ACLs that make a bucket public: the public access block would revoke what they grant. */
-const PUBLIC_ACLS = ['PublicRead', 'PublicReadWrite', 'AuthenticatedRead'];
 const ENFORCED = 'BucketOwnerEnforced';
 const ABORT_RULE_ID = 'AbortIncompleteMultipartUploads';
 const ABORT_AFTER_DAYS = 7;
@@ -62,7 +62,7 @@ export class SecureBucketDefaults extends Mixin {
   public applyTo(construct: IConstruct): void {
     const bucket = bucketOf(construct);
     if (!bucket) {
-      return invalidProp(construct, 'construct', construct.node.path, 'is not a bucket defined in this app',
+      return invalidProp('SecureBucketDefaults.TargetNotABucket', construct, 'construct', construct.node.path, 'is not a bucket defined in this app',
         'Apply SecureBucketDefaults to an s3.CfnBucket, an s3.Bucket, or a scope that holds them (Mixins.of(scope)).');
     }
     if (this.done.has(bucket.cfn)) { return; }
@@ -245,6 +245,9 @@ function fillAbortMultipartUploads(bucket: BucketUnit, view: ResourceView): void
  */
 function fillTlsOnly(bucket: BucketUnit, context: BucketContext, policies: s3.CfnBucketPolicy[]): void {
   if (passes('SB-S3-7', context)) { return; }
+  // The S3 website endpoint serves HTTP only: a TLS-only Deny would refuse every website request. TLS is
+  // CloudFront's in front of a website bucket (the report's TLS column says so).
+  if (isWebsite(context.bucket)) { return; }
   const arn = bucket.l2?.bucketArn ?? bucket.cfn.attrArn;
   const statement = new iam.PolicyStatement({
     effect: iam.Effect.DENY,

@@ -23,10 +23,10 @@ export function checkEmails(owner: string, emails: string[]): void {
   emails.forEach((email, i) => {
     if (Token.isUnresolved(email)) { return; }
     if (!EMAIL.test(email)) {
-      invalidProp(owner, `alertEmails[${i}]`, email, 'is not an email address', 'Give addresses such as "security@example.com".');
+      invalidProp('BucketSecurityMonitor.EmailInvalid', owner, `alertEmails[${i}]`, email, 'is not an email address', 'Give addresses such as "security@example.com".');
     }
     if (seen.has(email)) {
-      invalidProp(owner, `alertEmails[${i}]`, email, 'is a duplicate', 'List each address once.');
+      invalidProp('BucketSecurityMonitor.EmailDuplicate', owner, `alertEmails[${i}]`, email, 'is a duplicate', 'List each address once.');
     }
     seen.add(email);
   });

@@ -12,121 +12,14 @@ import { Construct } from 'constructs';
 import { alarmOnUndeliveredAlerts, allowRulesToDeadLetter, createAlertDeadLetterQueue } from './alert-dlq';
 import { accountChangePattern, allowRulesToPublish, bucketChangePattern, bucketChangePatternChars, createAlertRule, EVENT_PATTERN_LIMIT } from './alert-rules';
 import { checkEmails, createAlertTopic } from './alert-topic';
+import { BucketSecurityMonitorProps } from './bucket-security-monitor-props';
 import { DetectiveControls } from './detective-controls';
-import { PolicyGranteeCheckOptions, RemediationMode } from './detective-controls-options';
+import { RemediationMode } from './detective-controls-options';
 import { MacieClassification, macieKeyStatement } from './macie';
-import { MacieOptions } from './macie-options';
 import { createMonitorTrail } from './monitor-trail';
 import { IBucketMonitor } from '../bucket/bucket-monitor';
-import { invalidProp } from '../private/errors';
+import { invalidProp, validationMessage } from '../private/errors';
 
-/**
- * Properties of a `BucketSecurityMonitor`.
- */
-export interface BucketSecurityMonitorProps {
-  /**
-   * The buckets to monitor: their changes raise alerts and their object-level API calls are
-   * logged as CloudTrail data events (see `dataEvents`). More can be added with `addBucket`. Alerts
-   * cover the buckets of the monitor's account and region (a warning when one is known to be elsewhere).
-   *
-   * @default - none; give buckets here or with `addBucket`, or set `allBuckets`
-   */
-  readonly buckets?: s3.IBucket[];
-
-  /**
-   * Alert on changes to every bucket of the account in the monitor's region (EventBridge rules
-   * see the events of their own region only), not only the monitored ones. Data events are
-   * still logged for the monitored buckets only (they are billed per event).
-   *
-   * @default false
-   */
-  readonly allBuckets?: boolean;
-
-  /**
-   * Email addresses subscribed to the alert topic. Each address must confirm its subscription.
-   *
-   * @default - no subscription; subscribe to `topic` yourself
-   * @see https://docs.aws.amazon.com/sns/latest/dg/sns-email-notifications.html
-   */
-  readonly alertEmails?: string[];
-
-  /**
-   * An existing trail, in this stack, to use instead of creating one. It must log management
-   * events. When `dataEvents` is not `NONE`, the monitor gives it advanced event selectors, so it
-   * must not use basic event selectors. The trail the monitor creates is multi-region, validates its
-   * log files, is encrypted with a new KMS key and delivers to a SecureBucket and to an encrypted
-   * CloudWatch Logs group.
-   *
-   * @default - a new trail
-   * @see https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-create-and-update-a-trail.html
-   */
-  readonly trail?: cloudtrail.Trail;
-
-  /**
-   * Which S3 data events (object-level API calls) of the monitored buckets the trail logs. Write
-   * events include `PutObjectAcl`, which the alerts need to see object ACL changes.
-   *
-   * @default ReadWriteType.WRITE_ONLY
-   * @see https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-data-events-with-cloudtrail.html
-   */
-  readonly dataEvents?: cloudtrail.ReadWriteType;
-
-  /**
-   * Detective controls: AWS Config managed rules for public read and write, SSL-only requests,
-   * SSE-KMS default encryption, versioning, server access logging, bucket-level public access
-   * block, ACLs prohibited and the bucket policy grantee check, scoped to the monitored buckets
-   * (or to every bucket with `allBuckets`). They need an AWS Config recorder in the account and
-   * region: see `configRecorder`.
-   *
-   * @default false
-   * @see https://docs.aws.amazon.com/config/latest/developerguide/managed-rules-by-aws-config.html
-   */
-  readonly configRules?: boolean;
-
-  /**
-   * Create an AWS Config recorder (S3 buckets and KMS keys only) and its delivery channel to a
-   * SecureBucket. An account and region has at most one recorder: leave this off when one exists.
-   * The recorder uses AWS Config's service-linked role `AWSServiceRoleForConfig`, which must exist
-   * (`aws iam create-service-linked-role --aws-service-name config.amazonaws.com`).
-   *
-   * @default false
-   * @see https://docs.aws.amazon.com/config/latest/developerguide/stop-start-recorder.html
-   */
-  readonly configRecorder?: boolean;
-
-  /**
-   * Who the buckets' policies may grant access to, for the policy grantee check rule. By default
-   * each monitored bucket gets a rule with its own grantees, derived from its access restrictions
-   * (VPC ids, IP ranges, principals) and from the principals its policy allows (log delivery,
-   * replication...). A list given here replaces the derived one.
-   *
-   * @default - derived per bucket; see `PolicyGranteeCheckOptions`
-   * @see https://docs.aws.amazon.com/config/latest/developerguide/s3-bucket-policy-grantee-check.html
-   */
-  readonly policyGrantees?: PolicyGranteeCheckOptions;
-
-  /**
-   * Remediation of a bucket found public by the Config rules: the AWS-owned runbook
-   * `AWS-DisableS3BucketPublicReadWrite` re-applies S3 Block Public Access, run as a dedicated role
-   * that may only put the public access block of the monitored buckets. Needs `configRules`.
-   *
-   * @default RemediationMode.NONE
-   * @see https://docs.aws.amazon.com/config/latest/developerguide/remediation.html
-   */
-  readonly remediation?: RemediationMode;
-
-  /**
-   * Amazon Macie: enable it and run a sensitive data discovery job over the monitored buckets (or
-   * `macie.buckets`). The keys that SecureBuckets created get the key policy statement Macie needs
-   * to decrypt their objects, and Macie's service-linked role is exempted from the buckets' access
-   * restrictions. For a key you manage, add `BucketSecurityMonitor.macieKeyPolicyStatement(scope)`
-   * to its policy yourself.
-   *
-   * @default - Macie is not configured
-   * @see https://docs.aws.amazon.com/macie/latest/user/discovery-jobs.html
-   */
-  readonly macie?: MacieOptions;
-}
 
 /**
  * Tells you within minutes when a bucket is created, deleted, made public or has its policy, ACL,
@@ -209,7 +102,7 @@ export class BucketSecurityMonitor extends Construct implements IBucketMonitor {
     this.allBuckets = props.allBuckets ?? false;
     this.dataEvents = props.dataEvents ?? cloudtrail.ReadWriteType.WRITE_ONLY;
     if (!Object.values(cloudtrail.ReadWriteType).includes(this.dataEvents)) {
-      invalidProp(this, 'dataEvents', this.dataEvents, 'is not a ReadWriteType', 'Use ReadWriteType.WRITE_ONLY (the default), READ_ONLY, ALL or NONE.');
+      invalidProp('BucketSecurityMonitor.DataEventsInvalid', this, 'dataEvents', this.dataEvents, 'is not a ReadWriteType', 'Use ReadWriteType.WRITE_ONLY (the default), READ_ONLY, ALL or NONE.');
     }
     if (this.dataEvents === cloudtrail.ReadWriteType.NONE || this.dataEvents === cloudtrail.ReadWriteType.READ_ONLY) {
       Annotations.of(this).addWarningV2('cdk-secure-bucket:BucketSecurityMonitor.noObjectAclAlerts',
@@ -241,18 +134,18 @@ export class BucketSecurityMonitor extends Construct implements IBucketMonitor {
 
     const remediation = props.remediation ?? RemediationMode.NONE;
     if (!Object.values(RemediationMode).includes(remediation)) {
-      invalidProp(this, 'remediation', remediation, 'is not a RemediationMode', 'Use RemediationMode.NONE, MANUAL or AUTOMATIC.');
+      invalidProp('BucketSecurityMonitor.RemediationInvalid', this, 'remediation', remediation, 'is not a RemediationMode', 'Use RemediationMode.NONE, MANUAL or AUTOMATIC.');
     }
     if (!props.configRules) {
       if (remediation !== RemediationMode.NONE) {
-        invalidProp(this, 'remediation', remediation, 'needs configRules: true: remediation acts on what the AWS Config rules find',
+        invalidProp('BucketSecurityMonitor.RemediationWithoutConfigRules', this, 'remediation', remediation, 'needs configRules: true: remediation acts on what the AWS Config rules find',
           'Set configRules: true, or remove remediation.');
       }
       if (props.configRecorder) {
-        invalidProp(this, 'configRecorder', true, 'needs configRules: true: the recorder only serves the Config rules', 'Set configRules: true, or remove configRecorder.');
+        invalidProp('BucketSecurityMonitor.ConfigRecorderWithoutConfigRules', this, 'configRecorder', true, 'needs configRules: true: the recorder only serves the Config rules', 'Set configRules: true, or remove configRecorder.');
       }
       if (props.policyGrantees) {
-        invalidProp(this, 'policyGrantees', props.policyGrantees, 'needs configRules: true: it configures a Config rule', 'Set configRules: true, or remove policyGrantees.');
+        invalidProp('BucketSecurityMonitor.PolicyGranteesWithoutConfigRules', this, 'policyGrantees', props.policyGrantees, 'needs configRules: true: it configures a Config rule', 'Set configRules: true, or remove policyGrantees.');
       }
     } else {
       this.detective = new DetectiveControls(this, 'Config', {
@@ -274,7 +167,7 @@ export class BucketSecurityMonitor extends Construct implements IBucketMonitor {
     }
     this.node.addValidation({
       validate: () => (this.monitored.length === 0 && !this.allBuckets)
-        ? [`[${this.node.path}] 'buckets' is empty and 'allBuckets' is not true: the monitor would watch nothing. Give buckets (props or addBucket), or set allBuckets: true.`]
+        ? [validationMessage('BucketSecurityMonitor.NothingMonitored', `[${this.node.path}] 'buckets' is empty and 'allBuckets' is not true: the monitor would watch nothing. Give buckets (props or addBucket), or set allBuckets: true.`)]
         : [],
     });
   }
@@ -291,7 +184,7 @@ export class BucketSecurityMonitor extends Construct implements IBucketMonitor {
   public addBucket(bucket: s3.IBucket): void {
     if (this.monitored.includes(bucket)) { return; }
     if (this.isTrailBucket(bucket)) {
-      invalidProp(this, 'buckets', bucket.node.path,
+      invalidProp('BucketSecurityMonitor.TrailBucketMonitored', this, 'buckets', bucket.node.path,
         'holds the trail\'s own bucket: logging its data events would log every log file delivery, which is logged again, without end',
         'Leave the trail bucket out, or set dataEvents: ReadWriteType.NONE.');
     }
@@ -380,22 +273,22 @@ export class BucketSecurityMonitor extends Construct implements IBucketMonitor {
     const cfn = trail.node.defaultChild;
     const bucketName = cfn instanceof cloudtrail.CfnTrail ? cfn.s3BucketName : undefined;
     if (this.dataEvents === cloudtrail.ReadWriteType.NONE) { return bucketName; }
-    const cannot = (why: string): never => invalidProp(this, 'trail', trail.node.path,
+    const cannot = (code: string, why: string): never => invalidProp(code, this, 'trail', trail.node.path,
       `cannot be given data event selectors from this stack: ${why}`,
       'Pass a trail defined in this stack without basic event selectors, or set dataEvents: ReadWriteType.NONE and select the data events on that trail yourself.');
     if (!(cfn instanceof cloudtrail.CfnTrail)) {
-      cannot('it is not a trail defined in this app');
+      cannot('BucketSecurityMonitor.TrailNotInApp', 'it is not a trail defined in this app');
     }
     const trailCfn = cfn as cloudtrail.CfnTrail;
     if (Stack.of(trail) !== Stack.of(this)) {
-      cannot(`it is in stack ${Stack.of(trail).node.path}, not in ${Stack.of(this).node.path}`);
+      cannot('BucketSecurityMonitor.TrailInOtherStack', `it is in stack ${Stack.of(trail).node.path}, not in ${Stack.of(this).node.path}`);
     }
     const basic = () => {
       const resolved = Stack.of(trail).resolve(trailCfn.eventSelectors);
       return Array.isArray(resolved) && resolved.length > 0;
     };
     if (basic()) {
-      cannot('it uses basic event selectors, and CloudTrail does not combine them with advanced event selectors');
+      cannot('BucketSecurityMonitor.TrailHasBasicSelectors', 'it uses basic event selectors, and CloudTrail does not combine them with advanced event selectors');
     }
     const existing = trailCfn.advancedEventSelectors;
     const hasOwn = existing !== undefined && !Token.isUnresolved(existing) && Array.isArray(existing) && existing.length > 0;
@@ -404,7 +297,7 @@ export class BucketSecurityMonitor extends Construct implements IBucketMonitor {
     // Rendered at synth: buckets may still be added.
     trailCfn.advancedEventSelectors = Lazy.any({ produce: () => [...own, ...this.renderEventSelectors(!hasOwn)] });
     this.node.addValidation({
-      validate: () => basic() ? [`[${this.node.path}] 'trail' ${trail.node.path} gained basic event selectors after the monitor gave it advanced ones; CloudTrail does not combine them. Use advanced event selectors only.`] : [],
+      validate: () => basic() ? [validationMessage('BucketSecurityMonitor.TrailGainedBasicSelectors', `[${this.node.path}] 'trail' ${trail.node.path} gained basic event selectors after the monitor gave it advanced ones; CloudTrail does not combine them. Use advanced event selectors only.`)] : [],
     });
     return bucketName;
   }

@@ -8,6 +8,7 @@ import { iam5ResourceFindingId } from './nag-ids';
 import { bucketGrantees, granteeParameters } from './policy-grantees';
 import { addBucketServiceRole, appliedRestrictions, estimatePolicyBytes } from '../access/internal';
 import { SecureBucket } from '../bucket/secure-bucket';
+import { validationMessage } from '../private/errors';
 import { isRestrictableBucket } from '../private/restrictable-bucket';
 
 
@@ -159,10 +160,10 @@ export class DetectiveControls extends Construct {
         const grantees = bucketGrantees(bucket, this.options.grantees);
         const bytes = estimatePolicyBytes(Stack.of(rule).resolve(granteeParameters(grantees)));
         if (bytes <= CONFIG_INPUT_PARAMETERS_LIMIT) { return []; }
-        return [`[${this.node.scope!.node.path}] the policy grantee check of ${bucket.node.path} would pass AWS Config about ${bytes} characters of `
+        return [validationMessage('BucketSecurityMonitor.PolicyGranteesTooLong', `[${this.node.scope!.node.path}] the policy grantee check of ${bucket.node.path} would pass AWS Config about ${bytes} characters of `
           + `parameters (${grantees.awsPrincipals.length} awsPrincipals, ${grantees.ipAddresses.length} ipAddresses, ${grantees.vpcIds.length} vpcIds), `
           + `over its limit of ${CONFIG_INPUT_PARAMETERS_LIMIT} (got ${bytes}). Give 'policyGrantees' with shorter lists: awsPrincipals takes partial ARNs `
-          + 'such as arn:aws:iam::111111111111:role/team-*.'];
+          + 'such as arn:aws:iam::111111111111:role/team-*.')];
       },
     });
   }

@@ -11,7 +11,7 @@ import { iam5ResourceFindingId } from './nag-ids';
 import { addBucketServiceRole, arnPatternMatches, restrictionsDenyingServiceRole } from '../access/internal';
 import { SecureBucket } from '../bucket/secure-bucket';
 import { acknowledgeRules } from '../private/acknowledge';
-import { invalidProp } from '../private/errors';
+import { invalidProp, validationMessage } from '../private/errors';
 import { isRestrictableBucket } from '../private/restrictable-bucket';
 
 /**
@@ -87,15 +87,15 @@ export class MacieClassification extends Construct {
     const owner = scope.node.path;
     const frequency = options.frequency ?? MacieJobFrequency.ONE_TIME;
     if (!Object.values(MacieJobFrequency).includes(frequency)) {
-      invalidProp(owner, 'macie.frequency', frequency, 'is not a MacieJobFrequency', 'Use MacieJobFrequency.ONE_TIME (the default), DAILY, WEEKLY or MONTHLY.');
+      invalidProp('BucketSecurityMonitor.MacieFrequencyInvalid', owner, 'macie.frequency', frequency, 'is not a MacieJobFrequency', 'Use MacieJobFrequency.ONE_TIME (the default), DAILY, WEEKLY or MONTHLY.');
     }
     const sampling = options.samplingPercentage ?? 100;
     if (!Token.isUnresolved(sampling) && !(Number.isInteger(sampling) && sampling >= 1 && sampling <= 100)) {
-      invalidProp(owner, 'macie.samplingPercentage', sampling, 'must be a whole number from 1 to 100',
+      invalidProp('BucketSecurityMonitor.MacieSamplingOutOfRange', owner, 'macie.samplingPercentage', sampling, 'must be a whole number from 1 to 100',
         'Give the percentage of eligible objects to analyse, e.g. 10, or omit it to analyse them all.');
     }
     if (options.buckets !== undefined && options.buckets.length === 0) {
-      invalidProp(owner, 'macie.buckets', options.buckets, 'cannot be an empty list',
+      invalidProp('BucketSecurityMonitor.MacieBucketsEmpty', owner, 'macie.buckets', options.buckets, 'cannot be an empty list',
         'Give the buckets Macie should classify, or omit macie.buckets to classify the monitored buckets.');
     }
     this.explicit = options.buckets ? [...options.buckets] : undefined;
@@ -110,7 +110,7 @@ export class MacieClassification extends Construct {
           const others = this.node.root.node.findAll()
             .filter(c => c instanceof macie.CfnSession && c !== this.session && Stack.of(c).environment === env);
           return others.length > 0
-            ? [`[${owner}] 'macie' enables Macie, but ${others[0].node.path} enables it in the same account and Region too (got enableMacie: true twice). Set macie.enableMacie: false on all monitors but one.`]
+            ? [validationMessage('BucketSecurityMonitor.MacieEnabledTwice', `[${owner}] 'macie' enables Macie, but ${others[0].node.path} enables it in the same account and Region too (got enableMacie: true twice). Set macie.enableMacie: false on all monitors but one.`)]
             : [];
         },
       });
@@ -120,7 +120,7 @@ export class MacieClassification extends Construct {
     for (const bucket of this.explicit ?? []) { this.prepare(bucket); }
     this.node.addValidation({
       validate: () => this.buckets().length === 0
-        ? [`[${owner}] 'macie' has no bucket to classify (got no buckets): allBuckets only scopes the alerts, and a Macie job needs bucket names. Give macie.buckets, or monitor buckets with 'buckets' or addBucket.`]
+        ? [validationMessage('BucketSecurityMonitor.MacieNothingToClassify', `[${owner}] 'macie' has no bucket to classify (got no buckets): allBuckets only scopes the alerts, and a Macie job needs bucket names. Give macie.buckets, or monitor buckets with 'buckets' or addBucket.`)]
         : [],
     });
   }
@@ -263,14 +263,14 @@ export class MacieClassification extends Construct {
     const stack = Stack.of(this);
     const account = bucket.env.account;
     if (!Token.isUnresolved(account) && !Token.isUnresolved(stack.account) && account !== stack.account) {
-      invalidProp(owner, 'macie.buckets', bucket.node.path, `holds a bucket of account ${account}, not ${stack.account}`,
+      invalidProp('BucketSecurityMonitor.MacieBucketInOtherAccount', owner, 'macie.buckets', bucket.node.path, `holds a bucket of account ${account}, not ${stack.account}`,
         'Classify the buckets of this account only: run the job from a Macie administrator account for the buckets of member accounts.');
     }
     const region = bucket.env.region;
     if (!Token.isUnresolved(region) && !Token.isUnresolved(stack.region) && region !== stack.region) {
       // Macie keeps an inventory of the buckets of the current Region and classifies those
       // (https://docs.aws.amazon.com/macie/latest/user/monitoring-s3.html).
-      invalidProp(owner, 'macie.buckets', bucket.node.path, `holds a bucket of region ${region}, not ${stack.region}: a Macie job classifies the buckets of its own region`,
+      invalidProp('BucketSecurityMonitor.MacieBucketInOtherRegion', owner, 'macie.buckets', bucket.node.path, `holds a bucket of region ${region}, not ${stack.region}: a Macie job classifies the buckets of its own region`,
         `Classify it from a monitor in ${region}.`);
     }
     this.allowKey(bucket);
@@ -286,8 +286,8 @@ export class MacieClassification extends Construct {
       addBucketServiceRole(bucket, roleArn);
       this.node.addValidation({
         validate: () => restrictionsDenyingServiceRole(bucket, pattern => exemptsMacie(pattern, Stack.of(bucket).account)).map(spec =>
-          `[${owner}] 'macie' classifies ${bucket.node.path}, but its ${spec.kind} restriction has exemptBucketServiceRoles: false, so it denies Macie's service-linked role (got ${MACIE_SERVICE_LINKED_ROLE}). `
-          + `Add 'arn:aws:iam::<account>:role/${MACIE_SERVICE_LINKED_ROLE}' to that restriction's exemptPrincipalArns, or leave the bucket out of macie.buckets.`),
+          validationMessage('BucketSecurityMonitor.MacieRoleDenied', `[${owner}] 'macie' classifies ${bucket.node.path}, but its ${spec.kind} restriction has exemptBucketServiceRoles: false, so it denies Macie's service-linked role (got ${MACIE_SERVICE_LINKED_ROLE}). `
+          + `Add 'arn:aws:iam::<account>:role/${MACIE_SERVICE_LINKED_ROLE}' to that restriction's exemptPrincipalArns, or leave the bucket out of macie.buckets.`)),
       });
     }
   }

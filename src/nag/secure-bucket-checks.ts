@@ -1,7 +1,8 @@
 import { CfnResource, PolicyValidationPluginReport, PolicyViolation } from 'aws-cdk-lib';
 import { NagMessageLevel, NagPack, NagPackProps, NagRuleCompliance } from 'cdk-nag';
 import { IConstruct } from 'constructs';
-import { FindingLevel } from '../aspect/secure-bucket-aspect';
+import { FindingLevel } from '../aspect/finding-level';
+import { isAdvisory } from '../rules/engine/model';
 import { acknowledgementOf, evaluateResource, EvaluationOptions, evaluationOptions, IndexCache, isJudged, Outcome } from '../rules/evaluation';
 
 /**
@@ -80,7 +81,15 @@ export class SecureBucketChecks extends NagPack {
   constructor(scope?: IConstruct, props: SecureBucketChecksProps = {}) {
     super(scope, props);
     this.packName = PACK_PREFIX;
-    this.options = evaluationOptions('SecureBucketChecks', props);
+    this.options = evaluationOptions({
+      listUnresolved: 'SecureBucketChecks.OptionListUnresolved',
+      valueUnresolved: 'SecureBucketChecks.OptionValueUnresolved',
+      valueEmpty: 'SecureBucketChecks.OptionValueEmpty',
+      administratorArnMalformed: 'SecureBucketChecks.AdministratorArnMalformed',
+      trustedAccountMalformed: 'SecureBucketChecks.TrustedAccountMalformed',
+      excludedRuleUnknown: 'SecureBucketChecks.ExcludedRuleUnknown',
+      excludedRuleReasonMissing: 'SecureBucketChecks.ExcludedRuleReasonMissing',
+    }, 'SecureBucketChecks', props);
     this.level = (props.level ?? FindingLevel.ERROR) === FindingLevel.ERROR ? NagMessageLevel.ERROR : NagMessageLevel.WARN;
   }
 
@@ -138,7 +147,8 @@ export class SecureBucketChecks extends NagPack {
       ruleSuffixOverride: outcome.rule.id.slice(PACK_PREFIX.length + 1),
       info,
       explanation: outcome.rule.explanation,
-      level: this.level,
+      // An advisory finding (a setting S3 applies by default, not declared) is a warning at every level.
+      level: isAdvisory(verdict) ? NagMessageLevel.WARN : this.level,
       node: subject,
       rule: () => (ack ? [NO_REASON] : NagRuleCompliance.NON_COMPLIANT),
     });

@@ -131,7 +131,7 @@ export function logSourceArn(target: IConstruct, source: s3.IBucket): string {
   if (sourceName !== undefined) {
     return targetStack.formatArn({ service: 's3', region: '', account: '', resource: sourceName });
   }
-  return invalidProp(source, 'serverAccessLogsBucket', target.node.path,
+  return invalidProp('SecureBucket.LogTargetInOtherStackUnnamed', source, 'serverAccessLogsBucket', target.node.path,
     `is in stack ${targetStack.stackName}, another stack than the bucket, which has no literal name to put in the target's policy`,
     'Give the bucket a literal bucketName, or use a log bucket in the bucket\'s own stack (the default).');
 }

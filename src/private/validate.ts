@@ -51,28 +51,38 @@ export interface StringListCheck {
   readonly check?: (value: string) => string | undefined;
 }
 
+/** The error codes of `checkStringList`, given by its caller: one per condition. */
+export interface StringListCodes {
+  /** The list is empty (and `allowEmpty` is false). */
+  readonly empty: string;
+  /** An element is listed twice. */
+  readonly duplicate: string;
+  /** An element fails the pattern or the check. */
+  readonly malformed: string;
+}
+
 /**
  * Validates a list prop of an access restriction: not empty (unless allowed), no duplicates,
  * every literal element well-formed. Tokens (the list or an element) are accepted unchecked.
  */
-export function checkStringList(owner: string, prop: string, values: string[] | undefined, rules: StringListCheck): void {
+export function checkStringList(codes: StringListCodes, owner: string, prop: string, values: string[] | undefined, rules: StringListCheck): void {
   if (values === undefined || Token.isUnresolved(values)) { return; }
   if (values.length === 0 && !rules.allowEmpty) {
-    invalidProp(owner, prop, values, 'cannot be an empty list', `Give at least one value, or omit '${prop}'.`);
+    invalidProp(codes.empty, owner, prop, values, 'cannot be an empty list', `Give at least one value, or omit '${prop}'.`);
   }
   const seen = new Set<string>();
   values.forEach((value, i) => {
     if (Token.isUnresolved(value)) { return; }
     if (seen.has(value)) {
-      invalidProp(owner, `${prop}[${i}]`, value, 'is a duplicate', 'List each value once.');
+      invalidProp(codes.duplicate, owner, `${prop}[${i}]`, value, 'is a duplicate', 'List each value once.');
     }
     seen.add(value);
     if (rules.pattern && !rules.pattern.test(value)) {
-      invalidProp(owner, `${prop}[${i}]`, value, 'is malformed', rules.patternHelp ?? `It must match ${rules.pattern}.`);
+      invalidProp(codes.malformed, owner, `${prop}[${i}]`, value, 'is malformed', rules.patternHelp ?? `It must match ${rules.pattern}.`);
     }
     const problem = rules.check?.(value);
     if (problem) {
-      invalidProp(owner, `${prop}[${i}]`, value, `is malformed: ${problem}`, rules.patternHelp ?? 'Fix the value.');
+      invalidProp(codes.malformed, owner, `${prop}[${i}]`, value, `is malformed: ${problem}`, rules.patternHelp ?? 'Fix the value.');
     }
   });
 }

@@ -227,17 +227,17 @@ export class ReplicationManager {
 
   private resolve(options: ReplicationDestinationOptions): ResolvedDestination {
     const source = this.source;
-    const fail = (prop: string, value: unknown, reason: string, fix: string): never =>
-      invalidProp(source, `replication.${prop}`, value, reason, fix);
+    const fail = (code: string, prop: string, value: unknown, reason: string, fix: string): never =>
+      invalidProp(code, source, `replication.${prop}`, value, reason, fix);
     const dest = options.destination;
 
     const sourceName = literalBucketName(source);
     if ((dest as IConstruct) === source || (sourceName !== undefined && literalBucketName(dest) === sourceName)) {
-      fail('destination', dest.node.path, 'is the bucket itself: a bucket cannot replicate to itself', 'Replicate to a second bucket, ideally in another region or account.');
+      fail('Replication.DestinationIsSelf', 'destination', dest.node.path, 'is the bucket itself: a bucket cannot replicate to itself', 'Replicate to a second bucket, ideally in another region or account.');
     }
     if (existingStateOf<Set<IConstruct>>(dest, REPLICATES_TO)?.has(source)) {
       const sameStack = Stack.of(dest) === Stack.of(source);
-      fail('destination', dest.node.path, `already replicates to this bucket (${source.node.path}): `
+      fail('Replication.DestinationReplicatesBack', 'destination', dest.node.path, `already replicates to this bucket (${source.node.path}): `
         + (sameStack
           ? 'each bucket\'s replication configuration would refer to the other bucket, a circular dependency that CloudFormation cannot deploy'
           : 'each stack would depend on the other (S3 needs the destination to exist when the replication is created), a cycle that CDK cannot deploy'),
@@ -245,7 +245,7 @@ export class ReplicationManager {
         + 'bucketName, and destinationKey), and add SecureBucket.replicationDestinationStatements(...) and replicationDestinationKeyStatement(...) to it.');
     }
     if (this.destinations.some(d => d.options.destination === dest)) {
-      fail('destination', dest.node.path, 'is already a replication destination of this bucket', 'Add each destination once.');
+      fail('Replication.DestinationDuplicate', 'destination', dest.node.path, 'is already a replication destination of this bucket', 'Add each destination once.');
     }
 
     const cfn = dest.node.defaultChild;
@@ -253,45 +253,51 @@ export class ReplicationManager {
       const stack = Stack.of(cfn);
       const versioning = stack.resolve(cfn.versioningConfiguration);
       if (versioning?.status !== 'Enabled') {
-        fail('destination', dest.node.path, 'is not versioned: S3 replicates only into a bucket with versioning Enabled',
+        fail('Replication.DestinationNotVersioned', 'destination', dest.node.path, 'is not versioned: S3 replicates only into a bucket with versioning Enabled',
           'Use a SecureBucket (always versioned) or set versioned: true on the destination.');
       }
       if (this.objectLock && stack.resolve(cfn.objectLockEnabled) !== true) {
-        fail('destination', dest.node.path, 'has no Object Lock, but the source has: S3 replicates Object Lock buckets only into Object Lock buckets',
+        fail('Replication.DestinationWithoutObjectLock', 'destination', dest.node.path, 'has no Object Lock, but the source has: S3 replicates Object Lock buckets only into Object Lock buckets',
           'Give the destination Object Lock as well (SecureBucket objectLock).');
       }
     }
 
     const key = options.destinationKey ?? dest.encryptionKey;
     if (key === undefined) {
-      fail('destinationKey', undefined, `is required: the destination ${dest.node.path} has no known KMS key to encrypt the replicas with`,
+      fail('Replication.DestinationKeyMissing', 'destinationKey', undefined, `is required: the destination ${dest.node.path} has no known KMS key to encrypt the replicas with`,
         'Pass the customer-managed KMS key of the destination (a key ARN in the destination\'s region), e.g. kms.Key.fromKeyArn(...).');
     }
     const aliasName = (key as any).aliasName;
     if (typeof aliasName === 'string' && !Token.isUnresolved(aliasName)) {
-      fail('destinationKey', aliasName, aliasName.startsWith('alias/aws/')
-        ? 'is an AWS managed key: replicas must be encrypted with a customer-managed key whose policy you control'
-        : 'is an alias: S3 resolves an alias in the requester\'s account, so replicas could be encrypted with the wrong key',
-      'Pass the customer-managed key itself (kms.Key.fromKeyArn with a key/... ARN).');
+      const fix = 'Pass the customer-managed key itself (kms.Key.fromKeyArn with a key/... ARN).';
+      if (aliasName.startsWith('alias/aws/')) {
+        fail('Replication.DestinationKeyAwsManaged', 'destinationKey', aliasName,
+          'is an AWS managed key: replicas must be encrypted with a customer-managed key whose policy you control', fix);
+      }
+      fail('Replication.DestinationKeyIsAlias', 'destinationKey', aliasName,
+        'is an alias: S3 resolves an alias in the requester\'s account, so replicas could be encrypted with the wrong key', fix);
     }
     const keyArn = key!.keyArn;
     if (!Token.isUnresolved(keyArn) && !KEY_ARN.test(keyArn)) {
-      fail('destinationKey', keyArn, keyArn.includes(':alias/aws/')
-        ? 'is an AWS managed key: replicas must be encrypted with a customer-managed key whose policy you control'
-        : 'is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>); aliases are resolved in the requester\'s account',
-      'Pass the customer-managed key of the destination with its key ARN.');
+      const fix = 'Pass the customer-managed key of the destination with its key ARN.';
+      if (keyArn.includes(':alias/aws/')) {
+        fail('Replication.DestinationKeyAwsManaged', 'destinationKey', keyArn,
+          'is an AWS managed key: replicas must be encrypted with a customer-managed key whose policy you control', fix);
+      }
+      fail('Replication.DestinationKeyArnMalformed', 'destinationKey', keyArn,
+        'is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>); aliases are resolved in the requester\'s account', fix);
     }
 
     const sourceAccount = Stack.of(source).account;
     const known = (v: string | undefined): v is string => v !== undefined && !Token.isUnresolved(v);
     if (options.destinationAccount !== undefined && known(options.destinationAccount) && !ACCOUNT.test(options.destinationAccount)) {
-      fail('destinationAccount', options.destinationAccount, 'is not a 12-digit AWS account id', 'Pass the account id of the destination bucket.');
+      fail('Replication.DestinationAccountMalformed', 'destinationAccount', options.destinationAccount, 'is not a 12-digit AWS account id', 'Pass the account id of the destination bucket.');
     }
     const account = options.destinationAccount ?? (known(dest.env.account) ? dest.env.account : undefined);
     const keyAccount = !Token.isUnresolved(keyArn) ? Arn.split(keyArn, ArnFormat.SLASH_RESOURCE_NAME).account : undefined;
     if (options.destinationAccount === undefined && known(keyAccount) && known(sourceAccount) && keyAccount !== sourceAccount
       && (account === undefined || account === sourceAccount)) {
-      fail('destinationAccount', undefined, `is required: the destination key is in account ${keyAccount}, not the source's account ${sourceAccount}`,
+      fail('Replication.DestinationAccountMissing', 'destinationAccount', undefined, `is required: the destination key is in account ${keyAccount}, not the source's account ${sourceAccount}`,
         'Pass destinationAccount for cross-account replication, so replicas are owned by the destination account.');
     }
     // An explicit destinationAccount means cross-account unless it is known to be the source's account.
@@ -307,21 +313,21 @@ export class ReplicationManager {
     const bucketRegion = dest.env.region;
     const regionKnown = known(bucketRegion) && (cfn instanceof s3.CfnBucket || bucketRegion !== Stack.of(source).region);
     if (known(keyRegion) && regionKnown && keyRegion !== bucketRegion) {
-      fail('destinationKey', keyArn, `is in region ${keyRegion}, but the destination ${dest.node.path} is in ${bucketRegion}: S3 encrypts replicas `
+      fail('Replication.DestinationKeyRegionMismatch', 'destinationKey', keyArn, `is in region ${keyRegion}, but the destination ${dest.node.path} is in ${bucketRegion}: S3 encrypts replicas `
         + 'with a KMS key of the destination bucket\'s region', `Pass the destination's key in ${bucketRegion}.`);
     }
     const region = known(keyRegion) ? keyRegion : bucketRegion;
 
     const priority = options.priority ?? this.destinations.length + 1;
     if (!Token.isUnresolved(priority) && (!Number.isInteger(priority) || priority < 0)) {
-      fail('priority', priority, 'must be a whole number, 0 or more', 'Use 1, 2, ...');
+      fail('Replication.PriorityInvalid', 'priority', priority, 'must be a whole number, 0 or more', 'Use 1, 2, ...');
     }
     if (this.destinations.some(d => d.priority === priority)) {
-      fail('priority', priority, 'is already the priority of another replication rule of this bucket', 'Give each destination its own priority.');
+      fail('Replication.PriorityDuplicate', 'priority', priority, 'is already the priority of another replication rule of this bucket', 'Give each destination its own priority.');
     }
     const ruleId = options.ruleId ?? `ReplicateTo${this.destinations.length + 1}`;
     if (this.destinations.some(d => d.ruleId === ruleId)) {
-      fail('ruleId', ruleId, 'is already the id of another replication rule of this bucket', 'Give each destination its own ruleId.');
+      fail('Replication.RuleIdDuplicate', 'ruleId', ruleId, 'is already the id of another replication rule of this bucket', 'Give each destination its own ruleId.');
     }
     return { options, key: key!, account, crossAccount, region, priority, ruleId };
   }

@@ -20,22 +20,40 @@ export interface EvaluationOptionsInput {
   readonly excludedRules?: { [ruleId: string]: string };
 }
 
+/** The error codes of `evaluationOptions`, one per condition, given by the front door (Aspect or cdk-nag pack) that validates them. */
+export interface EvaluationOptionCodes {
+  /** `administratorArns` or `trustedAccounts` is a token or not a list. */
+  readonly listUnresolved: string;
+  /** An element of such a list is a token. */
+  readonly valueUnresolved: string;
+  /** An element of such a list is empty. */
+  readonly valueEmpty: string;
+  /** An element of `administratorArns` is not a principal ARN or pattern. */
+  readonly administratorArnMalformed: string;
+  /** An element of `trustedAccounts` is not a 12-digit account id. */
+  readonly trustedAccountMalformed: string;
+  /** A key of `excludedRules` names no rule. */
+  readonly excludedRuleUnknown: string;
+  /** A value of `excludedRules` is empty. */
+  readonly excludedRuleReasonMissing: string;
+}
+
 /**
  * Validates user options (throws a clear error naming `owner` and the prop) and returns them as
  * `EvaluationOptions`.
  */
-export function evaluationOptions(owner: string, props: EvaluationOptionsInput): EvaluationOptions {
+export function evaluationOptions(codes: EvaluationOptionCodes, owner: string, props: EvaluationOptionsInput): EvaluationOptions {
   const lists = { administratorArns: props.administratorArns, trustedAccounts: props.trustedAccounts };
   for (const [prop, list] of Object.entries(lists)) {
     if (list !== undefined && (Token.isUnresolved(list) || !Array.isArray(list))) {
-      invalidProp(owner, prop, list, 'must be a list known at synth', 'Give a list of literal strings.');
+      invalidProp(codes.listUnresolved, owner, prop, list, 'must be a list known at synth', 'Give a list of literal strings.');
     }
     (list ?? []).forEach((v, i) => {
       if (Token.isUnresolved(v)) {
-        invalidProp(owner, `${prop}[${i}]`, v, 'is not known at synth, so no principal can be checked against it', 'Give a literal value.');
+        invalidProp(codes.valueUnresolved, owner, `${prop}[${i}]`, v, 'is not known at synth, so no principal can be checked against it', 'Give a literal value.');
       }
       if (typeof v !== 'string' || v.trim() === '') {
-        invalidProp(owner, `${prop}[${i}]`, v, 'is empty', 'Remove it or give a value.');
+        invalidProp(codes.valueEmpty, owner, `${prop}[${i}]`, v, 'is empty', 'Remove it or give a value.');
       }
     });
   }
@@ -43,20 +61,20 @@ export function evaluationOptions(owner: string, props: EvaluationOptionsInput):
     // A group holds identity policies too; '*': every principal administers (the allow-list judges nothing).
     const problem = principalProblem(a, true);
     if (problem) {
-      invalidProp(owner, `administratorArns[${i}]`, a, `is malformed: ${problem}`, PRINCIPAL_HELP);
+      invalidProp(codes.administratorArnMalformed, owner, `administratorArns[${i}]`, a, `is malformed: ${problem}`, PRINCIPAL_HELP);
     }
   });
   (props.trustedAccounts ?? []).forEach((a, i) => {
     if (!/^\d{12}$/.test(a)) {
-      invalidProp(owner, `trustedAccounts[${i}]`, a, 'is not a 12-digit AWS account id', 'Use an account id such as 111111111111.');
+      invalidProp(codes.trustedAccountMalformed, owner, `trustedAccounts[${i}]`, a, 'is not a 12-digit AWS account id', 'Use an account id such as 111111111111.');
     }
   });
   for (const [id, reason] of Object.entries(props.excludedRules ?? {})) {
     if (!ruleById(id)) {
-      invalidProp(owner, 'excludedRules', id, 'names no rule', 'Use a rule id from RULES.md, such as SB-S3-11.');
+      invalidProp(codes.excludedRuleUnknown, owner, 'excludedRules', id, 'names no rule', 'Use a rule id from RULES.md, such as SB-S3-11.');
     }
     if (typeof reason !== 'string' || reason.trim() === '') {
-      invalidProp(owner, `excludedRules[${id}]`, reason, 'needs a reason', 'Say why the rule does not apply to this app.');
+      invalidProp(codes.excludedRuleReasonMissing, owner, `excludedRules[${id}]`, reason, 'needs a reason', 'Say why the rule does not apply to this app.');
     }
   }
   return {
@@ -78,7 +96,8 @@ export interface Outcome {
 /** Whether a resource is judged by the rules. */
 export function isJudged(resource: IConstruct): resource is CfnResource {
   return CfnResource.isCfnResource(resource)
-    && (resource.cfnResourceType === 'AWS::S3::Bucket' || IDENTITY_POLICY_TYPES.includes(resource.cfnResourceType));
+    && (resource.cfnResourceType === 'AWS::S3::Bucket' || resource.cfnResourceType === 'AWS::S3::BucketPolicy'
+      || IDENTITY_POLICY_TYPES.includes(resource.cfnResourceType));
 }
 
 /** Every rule's verdict on one resource. */
@@ -93,6 +112,19 @@ export function evaluateResource(resource: CfnResource, index: StackIndex, optio
         const onKey = rule.target === 'key' && context.key !== undefined;
         const subject = onKey ? context.key! : view;
         return { rule, verdict: rule.check(context), subject, subjectConstruct: onKey ? index.constructOf(subject.logicalId)! : resource };
+      });
+  }
+  if (view.type === 'AWS::S3::BucketPolicy') {
+    // A policy on a bucket outside the app: the rules that read the policy alone judge it, naming the bucket.
+    const context = index.outsideBucketContext(view, options.trustedAccounts);
+    if (!context) { return []; }
+    const outside = `on ${context.bucket.path}, which this app does not define (deploying the policy replaces that bucket's own)`;
+    return BUCKET_SCOPED_RULES
+      .filter(rule => rule.readsPolicyOnly && !options.excludedRules.has(rule.id))
+      .map(rule => {
+        const verdict = rule.check(context);
+        const named: Verdict = verdict.status === 'fail' || verdict.status === 'cannot-verify' ? { ...verdict, detail: `${verdict.detail}; ${outside}` } : verdict;
+        return { rule, verdict: named, subject: view, subjectConstruct: resource };
       });
   }
   if (IDENTITY_POLICY_TYPES.includes(view.type)) {
@@ -142,6 +174,8 @@ export class IndexCache {
   private readonly indexes = new Map<Stack, StackIndex>();
   /** The stacks of each Stage (the app is one) that hold a bucket policy, found once (`policiesInOtherStacks`). */
   private readonly policyStacks = new Map<IConstruct, Stack[]>();
+  /** The names of the buckets of each Stage (the app is one), found once (`isAppBucketName`). */
+  private readonly bucketNames = new Map<IConstruct, Set<string>>();
 
   /** @param onRendered receives the template fragment of every resource rendered for the rules */
   constructor(private readonly onRendered?: RenderedCallback) {}
@@ -152,6 +186,7 @@ export class IndexCache {
       if (predicate(stack)) { this.indexes.delete(stack); }
     }
     this.policyStacks.clear();
+    this.bucketNames.clear();
   }
 
   /** The indexes built so far. */
@@ -163,10 +198,27 @@ export class IndexCache {
     const stack = Stack.of(resource);
     let index = this.indexes.get(stack);
     if (!index) {
-      index = new StackIndex(stack, this.onRendered, bucket => this.policiesInOtherStacks(stack, bucket));
+      index = new StackIndex(stack, this.onRendered, bucket => this.policiesInOtherStacks(stack, bucket), name => this.isAppBucketName(stack, name));
       this.indexes.set(stack, index);
     }
     return index;
+  }
+
+  /** Whether a bucket of `stack`'s Stage (the app, or the Stage it is in) has the name `name` (as `StackIndex.denotedName` gives it). */
+  private isAppBucketName(stack: Stack, name: string): boolean {
+    const stage = Stage.of(stack) ?? stack.node.root;
+    let names = this.bucketNames.get(stage);
+    if (!names) {
+      names = new Set<string>();
+      for (const c of stage.node.findAll()) {
+        if (!CfnResource.isCfnResource(c) || c.cfnResourceType !== 'AWS::S3::Bucket' || (Stage.of(c) ?? c.node.root) !== stage) { continue; }
+        const index = this.of(c);
+        const denoted = index.denotedName(index.viewOf(c)?.properties?.BucketName);
+        if (denoted !== undefined) { names.add(denoted); }
+      }
+      this.bucketNames.set(stage, names);
+    }
+    return names.has(name);
   }
 
   /**
@@ -187,6 +239,7 @@ export class IndexCache {
       stacks = [...found];
       this.policyStacks.set(stage, stacks);
     }
-    return stacks.filter(s => s !== stack).flatMap(s => this.of(s).policiesAttachedTo(stack.stackName, bucket));
+    const name = this.of(stack).denotedName(bucket.properties?.BucketName);
+    return stacks.filter(s => s !== stack).flatMap(s => this.of(s).policiesAttachedTo(stack.stackName, bucket, name));
   }
 }

@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Annotations, Match } from 'aws-cdk-lib/assertions';
-import { FindingLevel, nag, SecureBucketAspect } from '../../src';
+import { Mixins } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { FindingLevel, nag, SecureBucketAspect, SecureBucketDefaults } from '../../src';
 import { pipelinesApp } from '../apps/pipelines-app';
 
 /*
@@ -13,6 +14,22 @@ describe('SecureBucketAspect on a CDK Pipelines app (Stages inside a Stack)', ()
   test('the app synthesizes with the Aspect on the app, as it does without it', () => {
     const { app } = pipelinesApp({ configureApp: a => SecureBucketAspect.applyTo(a, { level: FindingLevel.WARNING }) });
     expect(() => app.synth()).not.toThrow();
+  });
+
+  test('an Aspect on the app alone still judges the Stages CDK Pipelines synthesized before it ran, and says how to judge them in the Stage', () => {
+    const { app, pipeline } = pipelinesApp({ configureApp: a => SecureBucketAspect.applyTo(a, { level: FindingLevel.WARNING }) });
+    const assembly = app.synth();
+    const report = JSON.parse(fs.readFileSync(path.join(assembly.directory, 'secure-bucket-report.json'), 'utf8'));
+    const plain = report.buckets.find((b: any) => b.path === 'Pipeline/Prod/Data/Plain/Resource');
+    expect(plain.findings.map((f: any) => f.ruleId)).toEqual(expect.arrayContaining(['SB-S3-1', 'SB-S3-4']));
+    expect(report.buckets.find((b: any) => b.path === 'Pipeline/Prod/Data/Secure/Resource').findings).toEqual([]);
+    Annotations.fromStack(pipeline).hasWarning('/Pipeline', Match.stringLikeRegexp(
+      'Stage Pipeline/Dev was synthesized without SecureBucketAspect .* Call SecureBucketAspect.applyTo\\(this\\) in the Stage'));
+  });
+
+  test('fails: an ERROR-level Aspect on the app alone fails the synthesis on a finding in a Stage synthesized before it', () => {
+    const { app } = pipelinesApp({ configureApp: a => SecureBucketAspect.applyTo(a) });
+    expect(() => app.synth()).toThrow(/\[SB-S3-1\] Pipeline\/Dev\/Data\/Plain\/Resource/);
   });
 
   test('the Aspect applied in each Stage judges the Stage\'s buckets, and the report has every bucket', () => {
@@ -52,4 +69,16 @@ describe('SecureBucketChecks (cdk-nag pack) on a CDK Pipelines app', () => {
     ]));
     expect(resources.filter(r => r?.includes('/Secure/'))).toEqual([]);
   });
+});
+
+describe('SecureBucketDefaults on a CDK Pipelines app', () => {
+  test('applied in each Stage, it brings the Stage\'s buckets up to the rules', () => {
+    const { pipeline } = pipelinesApp({ configureStage: stage => Mixins.of(stage).apply(new SecureBucketDefaults()) });
+    const template = Template.fromStack(pipeline.stages[0].data);
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
+      VersioningConfiguration: { Status: 'Enabled' },
+    });
+  });
+
 });

@@ -151,7 +151,7 @@ export class BucketRestrictions {
       const operator = (conditions[clause.operator] ??= {});
       const existing = operator[clause.key];
       if (existing !== undefined && (Token.isUnresolved(existing) || Token.isUnresolved(clause.values))) {
-        invalidProp(spec.kind === 'AnyOf' ? 'AccessRestriction.anyOf' : spec.kind, PROP_OF_KEY[clause.key] ?? clause.key, Token.isUnresolved(clause.values) ? clause.values : existing,
+        invalidProp('AccessRestriction.AnyOfListTokenMerged', spec.kind === 'AnyOf' ? 'AccessRestriction.anyOf' : spec.kind, PROP_OF_KEY[clause.key] ?? clause.key, Token.isUnresolved(clause.values) ? clause.values : existing,
           `is a list token (such as a CommaDelimitedList parameter) that anyOf would merge with the ${clause.key} values of another member, `
           + 'and CloudFormation cannot add elements to a list known only at deploy time',
           'Give the values in one member, or pass a list of strings whose elements may be tokens (Fn.select(i, param.valueAsList)).');

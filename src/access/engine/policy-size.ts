@@ -4,6 +4,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { IConstruct } from 'constructs';
 import { existingStateOf, stateOf } from '../../private/construct-state';
+import { validationMessage } from '../../private/errors';
 import { isIntrinsic } from '../../private/template-values';
 
 /** The bucket-policy size limit of Amazon S3, in bytes. */
@@ -229,9 +230,9 @@ export function checkPolicySize(bucket: s3.IBucket & IConstruct, options: Policy
         .sort((a, b) => b.bytes - a.bytes)
         .slice(0, 3)
         .map(s => `${s.name} (${s.bytes} bytes)`);
-      return [`The bucket policy of ${bucket.node.path} is about ${bytes} bytes, over the S3 limit of ${BUCKET_POLICY_LIMIT_BYTES} bytes `
+      return [validationMessage('AccessRestriction.BucketPolicyTooLarge', `The bucket policy of ${bucket.node.path} is about ${bytes} bytes, over the S3 limit of ${BUCKET_POLICY_LIMIT_BYTES} bytes `
         + `(${statements.length} statements; largest: ${largest.join(', ')}). Combine restrictions with AccessRestriction.anyOf, `
-        + 'list fewer principals (wildcards such as role/team-*), or split the data across buckets.'];
+        + 'list fewer principals (wildcards such as role/team-*), or split the data across buckets.')];
     },
   });
 }

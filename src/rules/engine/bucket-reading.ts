@@ -1,4 +1,4 @@
-import { asList, BucketContext, dig, globMatch, isIntrinsic, ResourceView, UNKNOWN } from './model';
+import { asList, BucketContext, dig, fail, globMatch, isIntrinsic, ResourceView, UNKNOWN, Verdict } from './model';
 import { bucketStatements, isAnyPrincipal, knownValue, render } from './policy';
 
 /** What the bucket rules read of a bucket and its policies, beyond the generic policy readers of ./policy. */
@@ -6,6 +6,32 @@ import { bucketStatements, isAnyPrincipal, knownValue, render } from './policy';
 export const SSE_BY_DEFAULT = ['BucketEncryption', 'ServerSideEncryptionConfiguration', 0, 'ServerSideEncryptionByDefault'];
 
 /** The bucket's default encryption (the first server-side encryption rule), UNKNOWN when it is an intrinsic. */
+/**
+ * Whether the bucket is configured as a website (`WebsiteConfiguration`): the S3 website endpoint serves
+ * HTTP only, so TLS is up to what serves it (CloudFront); an intrinsic counts as a website.
+ */
+export function isWebsite(bucket: ResourceView): boolean {
+  return bucket.properties?.WebsiteConfiguration !== undefined;
+}
+
+/**
+ * A policy check judged on each bucket policy that can be in effect. Only one AWS::S3::BucketPolicy takes
+ * effect per bucket (the last deployed replaces the others, SB-S3-15), so Denies a bucket must have count
+ * only when every policy attached to it has them: combining the statements of all of them would credit
+ * one policy with another's Deny. With one policy (or none) this is `check` itself.
+ */
+export function inEveryPolicy(ctx: BucketContext, check: (ctx: BucketContext) => Verdict): Verdict {
+  if (ctx.policies.length <= 1) { return check(ctx); }
+  const verdicts = ctx.policies.map(policy => ({ policy, verdict: check({ ...ctx, policies: [policy] }) }));
+  const failed = verdicts.find(v => v.verdict.status === 'fail');
+  if (failed) {
+    return fail(`in the bucket policy ${failed.policy.path.replace(/\/Resource$/, '')} (one of ${ctx.policies.length} attached, of which only one takes effect): `
+      + (failed.verdict as { detail: string }).detail);
+  }
+  const unknown = verdicts.find(v => v.verdict.status === 'cannot-verify');
+  return unknown ? unknown.verdict : verdicts[0].verdict;
+}
+
 export function sseByDefault(ctx: BucketContext): any {
   return dig(ctx.bucket.properties, ...SSE_BY_DEFAULT);
 }

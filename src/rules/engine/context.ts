@@ -1,7 +1,7 @@
 import { CfnParameter, CfnResource, Stack, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { asList, BucketContext, IdentityPolicyContext, isIntrinsic, PolicyHolder, referencedLogicalId, ResourceView } from './model';
-import { PARAMETER_TYPE, referenceOf, render } from './policy';
+import { denotedValue, PARAMETER_TYPE, referenceOf, render } from './policy';
 import { constructsOfStack } from '../../private/tree';
 
 export const IDENTITY_POLICY_TYPES = ['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy', 'AWS::IAM::Role', 'AWS::IAM::User', 'AWS::IAM::Group'];
@@ -31,7 +31,8 @@ const AWS_MANAGED_POLICIES: Record<string, any> = {
  * The resource types whose properties the rules read. Other resources of a stack are indexed by
  * logical id and type only (a policy may refer to them), without rendering their properties.
  */
-const RULE_INPUT_TYPES = new Set(['AWS::S3::Bucket', 'AWS::S3::BucketPolicy', 'AWS::KMS::Key', 'AWS::KMS::Alias', ...IDENTITY_POLICY_TYPES]);
+const CLOUDFRONT_DISTRIBUTION = 'AWS::CloudFront::Distribution';
+const RULE_INPUT_TYPES = new Set(['AWS::S3::Bucket', 'AWS::S3::BucketPolicy', 'AWS::KMS::Key', 'AWS::KMS::Alias', CLOUDFRONT_DISTRIBUTION, ...IDENTITY_POLICY_TYPES]);
 
 /** Receives each resource as rendered for the rules: its template fragment, already resolved. */
 export type RenderedCallback = (resource: CfnResource, fragment: RenderedFragment) => void;
@@ -63,15 +64,19 @@ export class StackIndex {
   private readonly constructs = new Map<string, CfnResource>();
   private readonly logTargets = new Set<string>();
   private readonly logTargetNames = new Set<string>();
+  /** The buckets a CloudFront distribution of the stack writes its standard logs to, by logical id or by name. */
+  private readonly cloudFrontLogTargets = new Set<string>();
   private readonly contexts = new Map<ResourceView, BucketContext>();
   private attribution?: PolicyAttribution;
 
   /**
    * @param onRendered receives the template fragment of every resource rendered with its properties
    * @param policiesInOtherStacks the bucket policies of other stacks of the app attached to a bucket of this one
+   * @param isAppBucketName whether a bucket of the app (its Stage) has this name (`denotedName`)
    */
   constructor(public readonly stack: Stack, onRendered?: RenderedCallback,
-    private readonly policiesInOtherStacks: (bucket: ResourceView) => ResourceView[] = () => []) {
+    private readonly policiesInOtherStacks: (bucket: ResourceView) => ResourceView[] = () => [],
+    private readonly isAppBucketName: (name: string) => boolean = () => false) {
     for (const c of constructsOfStack(stack)) {
       if (c instanceof CfnParameter) {
         const logicalId = stack.resolve(c.logicalId) as string;
@@ -97,7 +102,17 @@ export class StackIndex {
       const id = referencedLogicalId(target);
       // A bucket that logs to itself is not a log target: SB-S3-4 reports the loop.
       if (id && id !== r.logicalId) { this.logTargets.add(id); }
-      if (typeof target === 'string' && target !== r.properties?.BucketName) { this.logTargetNames.add(target); }
+      const targetName = this.denotedName(target);
+      if (targetName !== undefined && targetName !== this.denotedName(r.properties?.BucketName)) { this.logTargetNames.add(targetName); }
+    }
+    for (const r of this.resources.values()) {
+      if (r.type !== CLOUDFRONT_DISTRIBUTION) { continue; }
+      // Logging.Bucket is the bucket's domain name: GetAtt RegionalDomainName or DomainName, or `name.s3[.region].amazonaws.com`.
+      const target = r.properties?.DistributionConfig?.Logging?.Bucket;
+      const id = referencedLogicalId(target);
+      if (id) { this.cloudFrontLogTargets.add(id); }
+      const name = typeof target === 'string' ? /^(.+)\.s3(?:[.-][a-z0-9-]+)?\.amazonaws\.com(?:\.cn)?$/.exec(target)?.[1] : undefined;
+      if (name) { this.cloudFrontLogTargets.add(`name:${name}`); }
     }
   }
 
@@ -122,19 +137,26 @@ export class StackIndex {
     const cached = this.contexts.get(bucket);
     if (cached && cached.trustedAccounts === trustedAccounts) { return cached; }
     const { byReference, byName, unattributed, order } = this.bucketPolicies();
-    const name = bucket.properties?.BucketName;
+    const name = this.denotedName(bucket.properties?.BucketName);
     const elsewhere = this.policiesInOtherStacks(bucket);
-    const policies = [...[...byReference.get(bucket.logicalId) ?? [], ...(typeof name === 'string' ? byName.get(name) ?? [] : [])]
+    const policies = [...[...byReference.get(bucket.logicalId) ?? [], ...(name !== undefined ? byName.get(name) ?? [] : [])]
       .sort((a, b) => order.get(a)! - order.get(b)!), ...elsewhere];
     const keyId = bucket.properties?.BucketEncryption?.ServerSideEncryptionConfiguration?.[0]?.ServerSideEncryptionByDefault?.KMSMasterKeyID;
+    const isCloudFrontLogTarget = this.cloudFrontLogTargets.has(bucket.logicalId)
+      || (name !== undefined && this.cloudFrontLogTargets.has(`name:${name}`));
     const context: BucketContext = {
       bucket,
       policies,
-      isLogTarget: this.logTargets.has(bucket.logicalId)
-        || (typeof name === 'string' && this.logTargetNames.has(name))
-        || policies.some(allowsLogDelivery),
+      isLogTarget: isCloudFrontLogTarget
+        || this.logTargets.has(bucket.logicalId)
+        || (name !== undefined && this.logTargetNames.has(name))
+        || policies.some(p => allowsLogDeliveryFromOthers(p, bucket)),
+      isCloudFrontLogTarget,
       key: this.keyOf(keyId),
       account: Token.isUnresolved(this.stack.account) ? undefined : this.stack.account,
+      region: Token.isUnresolved(this.stack.region) ? undefined : this.stack.region,
+      stackName: this.stack.stackName,
+      denotedName: name,
       trustedAccounts,
       // A parameter or another unknown value never names this bucket's logical id or literal name.
       unattributedPolicies: unattributed,
@@ -164,9 +186,11 @@ export class StackIndex {
       const target = r.properties?.Bucket;
       const id = referencedLogicalId(target);
       if (id !== undefined) { add(attribution.byReference, id, r); }
-      if (typeof target === 'string') { add(attribution.byName, target, r); }
+      // A literal name, or an expression of literals and pseudo parameters (`data-${AWS::AccountId}`): the name it denotes.
+      const name = this.denotedName(target);
+      if (name !== undefined) { add(attribution.byName, name, r); }
       const ref = referenceOf(target, logicalId => this.lookup(logicalId));
-      if (isIntrinsic(target) && (ref.kind === 'parameter' || ref.kind === 'unknown')) { attribution.unattributed.push(r); }
+      if (isIntrinsic(target) && name === undefined && (ref.kind === 'parameter' || ref.kind === 'unknown')) { attribution.unattributed.push(r); }
       const exportName = target?.['Fn::ImportValue'];
       const imported = typeof exportName === 'string' ? /^([^:]+):ExportsOutputRef(.+)$/.exec(exportName) : null;
       if (imported) { add(attribution.byImport, imported[1], { rest: imported[2], view: r }); }
@@ -178,15 +202,48 @@ export class StackIndex {
   /**
    * This stack's bucket policies attached to a bucket of another stack of the app: through an import of
    * that stack's export of the bucket's name (`Stack:ExportsOutputRef<logical id><hash>`), or by the
-   * bucket's literal name. Only this stack's own policies by name are attributed here (`bucketContext`).
+   * name the bucket's stack gives it (`name`, from `denotedName`). Only this stack's own policies by name are attributed here (`bucketContext`).
    */
-  public policiesAttachedTo(stackName: string, bucket: ResourceView): ResourceView[] {
+  public policiesAttachedTo(stackName: string, bucket: ResourceView, name: string | undefined): ResourceView[] {
     const { byName, byImport } = this.bucketPolicies();
-    const name = bucket.properties?.BucketName;
     // CDK names the export after the logical id and 8 hexadecimal digits of a hash.
     const imported = (byImport.get(stackName) ?? [])
       .filter(({ rest }) => rest.startsWith(bucket.logicalId) && rest.length === bucket.logicalId.length + 8).map(({ view }) => view);
-    return [...imported, ...(typeof name === 'string' ? byName.get(name) ?? [] : [])];
+    // A name known only with its stack's account or region (`${AWS::AccountId}` left in it) may be another bucket here.
+    return [...imported, ...(name !== undefined && !name.includes('${') ? byName.get(name) ?? [] : [])];
+  }
+
+  /**
+   * What the policy rules may look at for a bucket policy of this stack on a bucket outside the app
+   * (its `Bucket` names a bucket no stack of the app defines): the named bucket, as far as it is known
+   * (its name), and the policy, which replaces that bucket's own when deployed. Undefined for a policy
+   * on a bucket of the app, or on a bucket whose name is not known at synth.
+   */
+  public outsideBucketContext(policy: ResourceView, trustedAccounts: string[]): BucketContext | undefined {
+    if (policy.type !== 'AWS::S3::BucketPolicy') { return undefined; }
+    const name = this.denotedName(policy.properties?.Bucket);
+    if (name === undefined || this.isAppBucketName(name)) { return undefined; }
+    return {
+      bucket: { logicalId: `bucket ${name}`, path: `bucket ${name}`, type: 'AWS::S3::Bucket', properties: { BucketName: name } },
+      policies: [policy],
+      isLogTarget: false,
+      account: Token.isUnresolved(this.stack.account) ? undefined : this.stack.account,
+      region: Token.isUnresolved(this.stack.region) ? undefined : this.stack.region,
+      trustedAccounts,
+      denotedName: name,
+      lookup: id => this.lookup(id),
+    };
+  }
+
+  /**
+   * The bucket name a value denotes, the same however it is written: a literal, or a `Fn::Join` / `Fn::Sub`
+   * of literals and pseudo parameters, with the stack's account and region put in where they are known
+   * (`data-${AWS::AccountId}` and `data-111111111111` name one bucket in account 111111111111).
+   * Undefined for a reference (`Ref`, `Fn::GetAtt`, an import) or a value not known at synth.
+   */
+  public denotedName(value: unknown): string | undefined {
+    const known = (v: string) => (Token.isUnresolved(v) ? undefined : v);
+    return denotedValue(value, known(this.stack.account), known(this.stack.region));
   }
 
   /** The `AWS::KMS::Key` of the stack a key reference names, directly or through an `AWS::KMS::Alias`. */
@@ -284,10 +341,22 @@ function unknownHolder(value: unknown): PolicyHolder {
   return { kind: 'unknown', display: `principal ${render(value)}` };
 }
 
-function allowsLogDelivery(policy: ResourceView): boolean {
+/**
+ * Whether a policy lets S3 deliver server access logs of other buckets into `bucket`: an Allow for
+ * `logging.s3.amazonaws.com` whose `aws:SourceArn` is absent or names a bucket other than `bucket`. A
+ * bucket that logs to itself has a grant for its own logs (aws-cdk-lib writes one under the flag
+ * `@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy`): that grant does not make it a log bucket.
+ */
+function allowsLogDeliveryFromOthers(policy: ResourceView, bucket: ResourceView): boolean {
   const statements = policy.properties?.PolicyDocument?.Statement;
-  return !isIntrinsic(statements) && asList<any>(statements).some(s => s?.Effect === 'Allow'
-    && asList(s?.Principal?.Service).includes('logging.s3.amazonaws.com'));
+  if (isIntrinsic(statements)) { return false; }
+  return asList<any>(statements).some(s => {
+    if (s?.Effect !== 'Allow' || !asList(s?.Principal?.Service).includes('logging.s3.amazonaws.com')) { return false; }
+    const sources = Object.entries<any>(s.Condition ?? {})
+      .flatMap(([, block]) => Object.entries<unknown>(block ?? {}).filter(([key]) => key.toLowerCase() === 'aws:sourcearn').map(([, v]) => v));
+    if (sources.length === 0) { return true; }
+    return sources.flatMap(v => (isIntrinsic(v) ? [v] : asList<unknown>(v))).some(v => referencedLogicalId(v) !== bucket.logicalId);
+  });
 }
 
 /**

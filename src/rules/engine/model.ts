@@ -27,12 +27,20 @@ export interface ResourceView {
 export type Verdict =
   | { readonly status: 'pass' }
   | { readonly status: 'not-applicable' }
-  | { readonly status: 'fail'; readonly detail: string }
+  | { readonly status: 'fail'; readonly detail: string; readonly advisory?: boolean }
   | { readonly status: 'cannot-verify'; readonly detail: string };
 
 export const PASS: Verdict = { status: 'pass' };
 export const NOT_APPLICABLE: Verdict = { status: 'not-applicable' };
 export function fail(detail: string): Verdict { return { status: 'fail', detail }; }
+/**
+ * A failure that AWS's creation default covers for now: the setting is not declared, S3 applies it to
+ * a new bucket, and nothing keeps it after (anyone allowed to change it can). Always a warning, never
+ * an error, whatever the finding level: the fix (declaring the setting) changes nothing deployed today.
+ */
+export function advisory(detail: string): Verdict { return { status: 'fail', detail, advisory: true }; }
+/** Whether a verdict is an advisory failure (`advisory`). */
+export function isAdvisory(verdict: Verdict): boolean { return verdict.status === 'fail' && verdict.advisory === true; }
 export function cannotVerify(detail: string): Verdict { return { status: 'cannot-verify', detail }; }
 
 /** Everything a bucket rule may look at: the bucket and the L1s of its stack that concern it. */
@@ -40,12 +48,27 @@ export interface BucketContext {
   readonly bucket: ResourceView;
   /** The bucket policies whose `Bucket` refers to this bucket. */
   readonly policies: ResourceView[];
-  /** True when another bucket of the stack sends its server access logs here. */
+  /** True when another bucket of the stack sends its server access logs here, or a CloudFront distribution its standard logs. */
   readonly isLogTarget: boolean;
+  /**
+   * True when a CloudFront distribution of the stack writes its standard (legacy) logs here: CloudFront
+   * writes them with ACLs, so the bucket needs ACLs enabled (ObjectWriter or BucketOwnerPreferred).
+   */
+  readonly isCloudFrontLogTarget?: boolean;
   /** The KMS key of the stack that encrypts the bucket, when it is one. */
   readonly key?: ResourceView;
   /** The bucket's account when known at synth. */
   readonly account?: string;
+  /** The bucket's region when known at synth. */
+  readonly region?: string;
+  /** The name of the bucket's stack: other stacks import its values through exports named after it. */
+  readonly stackName?: string;
+  /**
+   * The bucket name as its stack's policies may write it: the literal `BucketName`, or the name an
+   * expression of literals and pseudo parameters denotes (`data-${AWS::AccountId}`, with the account put
+   * in where known); undefined for a generated or unknown name.
+   */
+  readonly denotedName?: string;
   /** Accounts, besides the bucket's, whose principals may appear in its policy. */
   readonly trustedAccounts: string[];
   /**
@@ -106,7 +129,12 @@ interface RuleInfo {
   readonly cause: string;
   /** Why it matters and how to fix it. */
   readonly explanation: string;
-  /** Corresponding controls: AWS Security Hub, CIS AWS Foundations, cdk-nag, Control Tower. */
+  /** One sentence: the CloudFormation properties and resources the rule reads (RULES.md shows it). */
+  readonly reads: string;
+  /**
+   * Corresponding controls: AWS Security Hub, CIS AWS Foundations, cdk-nag, Control Tower. A control that
+   * matches only in part says how, in a few words, in parentheses.
+   */
   readonly controls: string[];
 }
 
@@ -115,6 +143,11 @@ export interface BucketRule extends RuleInfo {
   readonly target: 'bucket' | 'key';
   /** Data buckets, log buckets (the target of another bucket's server access logs) or both. */
   readonly appliesTo: BucketKind;
+  /**
+   * The rule reads the bucket policy alone: it also judges a bucket policy of the app on a bucket
+   * outside the app (deploying the policy replaces that bucket's own).
+   */
+  readonly readsPolicyOnly?: boolean;
   check(context: BucketContext): Verdict;
 }
 

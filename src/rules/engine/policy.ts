@@ -106,20 +106,59 @@ function normalizePartition(arn: string): string {
  */
 export function covers(resources: unknown, ctx: BucketContext, what: 'bucket' | 'objects'): boolean | 'unknown' {
   const id = ctx.bucket.logicalId;
-  const literalName = typeof ctx.bucket.properties?.BucketName === 'string' ? ctx.bucket.properties.BucketName : undefined;
-  const name = literalName ?? `\${${id}}`;
+  // The bucket's name however the policy writes it: its literal or denoted name (`data-${AWS::AccountId}`), or a reference to it.
+  const name = ctx.denotedName ?? `\${${id}}`;
   const target = what === 'bucket' ? `arn:aws:s3:::${name}` : `arn:aws:s3:::${name}/*`;
+  const known = (text: string) => text
+    .split('${AWS::AccountId}').join(ctx.account ?? '${AWS::AccountId}')
+    .split('${AWS::Region}').join(ctx.region ?? '${AWS::Region}');
   let unknown = false;
   // One intrinsic is one ARN (`Fn::GetAtt`, `Fn::Join`); one that stands for a list renders as `${?}`.
   for (const r of isIntrinsic(resources) ? [resources] : asList<unknown>(resources)) {
-    const rendered = render(r);
-    const text = normalizePartition(rendered)
+    const rendered = render(importsAsReferences(r, ctx));
+    const text = known(normalizePartition(rendered)
       .split(`\${${id}.Arn}`).join(`arn:aws:s3:::${name}`)
-      .split(`\${${id}}`).join(name);
+      .split(`\${${id}}`).join(name));
     if (globMatch(text, target, false)) { return true; }
     if (rendered.includes(UNRESOLVED)) { unknown = true; }
   }
   return unknown ? 'unknown' : false;
+}
+
+/**
+ * A policy value of another stack of the app with its imports of the bucket's stack's exports written as
+ * the references they stand for: CDK exports a cross-stack reference as
+ * `<stack>:ExportsOutputRef<logical id><hash>` or `<stack>:ExportsOutputFnGetAtt<logical id><attribute><hash>`
+ * (8 hexadecimal digits of hash), so `{ "Fn::ImportValue": "Data:ExportsOutputFnGetAttBucket83908E77Arn063C8555" }`
+ * is the bucket's `Fn::GetAtt [Bucket83908E77, Arn]`.
+ */
+function importsAsReferences(value: unknown, ctx: BucketContext): unknown {
+  if (ctx.stackName === undefined || value === null || typeof value !== 'object') { return value; }
+  if (Array.isArray(value)) { return value.map(v => importsAsReferences(v, ctx)); }
+  const exportName = (value as any)['Fn::ImportValue'];
+  if (typeof exportName === 'string' && exportName.startsWith(`${ctx.stackName}:ExportsOutput`)) {
+    const id = ctx.bucket.logicalId;
+    const rest = exportName.slice(`${ctx.stackName}:ExportsOutput`.length);
+    if (new RegExp(`^Ref${id}[0-9A-F]{8}$`).test(rest)) { return { Ref: id }; }
+    const attribute = new RegExp(`^FnGetAtt${id}([A-Za-z]+)[0-9A-F]{8}$`).exec(rest)?.[1];
+    if (attribute) { return { 'Fn::GetAtt': [id, attribute] }; }
+    return value;
+  }
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, importsAsReferences(v, ctx)]));
+}
+
+/**
+ * The bucket name (or other string) a value denotes, the same however it is written: a literal, or a
+ * `Fn::Join` / `Fn::Sub` of literals and pseudo parameters, with the account and region put in where
+ * they are known (`data-${AWS::AccountId}` and `data-111111111111` are one name in account 111111111111).
+ * Undefined for a reference (`Ref`, `Fn::GetAtt`, an import) or a value not known at synth.
+ */
+export function denotedValue(value: unknown, account?: string, region?: string): string | undefined {
+  if (typeof value === 'string') { return value; }
+  if (!isIntrinsic(value) || referencedLogicalId(value) !== undefined) { return undefined; }
+  const rendered = render(value);
+  if (rendered.includes(UNRESOLVED) || /\$\{(?!AWS::)/.test(rendered)) { return undefined; }
+  return rendered.split('${AWS::AccountId}').join(account ?? '${AWS::AccountId}').split('${AWS::Region}').join(region ?? '${AWS::Region}');
 }
 
 /** Whether a statement's `Principal` is everyone (`"*"` or `{ "AWS": "*" }`). */

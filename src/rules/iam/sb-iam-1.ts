@@ -12,9 +12,16 @@ export const SB_IAM_1: IdentityPolicyRule = {
     + 'and AWSCloudTrail_FullAccess; other AWS managed policies are taken not to grant it) '
     + 'only to the principals listed in the Aspect\'s administratorArns. Roles with generated names cannot be matched: give them a roleName. '
     + 'An action the same policy denies on every bucket without a condition is not granted.',
+  reads: 'The Allow and Deny statements (Action, NotAction, Resource, NotResource, Condition) of an AWS::IAM::Policy or ManagedPolicy, or '
+    + 'of the inline policies and AWS managed policy ARNs of an AWS::IAM::Role, User or Group; the names and paths of the roles, users and '
+    + 'groups that hold it; the Aspect\'s administratorArns.',
   controls: ['Security Hub IAM.1 and IAM.21 (related: full "*" and service-wide wildcards)', 'CIS AWS Foundations v1.4.0 1.16 (related)',
-    'Control Tower CT.IAM.PR.3, CT.IAM.PR.5 (related: s3:* and Allow with NotAction)', 'cdk-nag AwsSolutions-IAM5 (related)',
-    'cdk-nag NIST.800.53.R5-IAMPolicyNoStatementsWithFullAccess (related)'],
+    'Control Tower CT.IAM.PR.3, CT.IAM.PR.5 (related: s3:* and Allow with NotAction)',
+    'cdk-nag NIST.800.53.R5-IAMPolicyNoStatementsWithAdminAccess (in part: an Allow of "*" on "*", which grants bucket administration; '
+    + 'no administrators allow-list)',
+    'cdk-nag NIST.800.53.R5-IAMPolicyNoStatementsWithFullAccess (in part: an Allow of "*" or "service:*", s3:* included; '
+    + 'not named actions, s3:Put* or NotAction)',
+    'cdk-nag AwsSolutions-IAM5 (related: any wildcard action or resource)'],
   check: ctx => {
     const { statements, unknown } = statementsOf(ctx.documents);
     const granted = new Set<string>();

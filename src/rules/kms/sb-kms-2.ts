@@ -8,6 +8,7 @@ export const SB_KMS_2: BucketRule = {
   cause: 'The KMS key is less durable than the bucket it encrypts: the bucket is retained, the key is deleted (with the stack, or when replaced).',
   explanation: 'A retained bucket whose key is deleted is unreadable forever. Give the key DeletionPolicy and UpdateReplacePolicy Retain '
     + 'whenever the bucket has them (SecureBucket does). Keys defined outside the stack are not deleted by it and are not judged.',
+  reads: 'The DeletionPolicy and UpdateReplacePolicy of the bucket and of the AWS::KMS::Key of the stack that encrypts it.',
   controls: ['AWS KMS Developer Guide: deleting AWS KMS keys'],
   check: ctx => {
     if (!ctx.key) { return NOT_APPLICABLE; }

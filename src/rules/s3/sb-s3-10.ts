@@ -8,6 +8,8 @@ export const SB_S3_10: BucketRule = {
   cause: 'Noncurrent object versions never expire.',
   explanation: 'With versioning, every overwrite and delete keeps a noncurrent version; without NoncurrentVersionExpiration they '
     + 'accumulate and are billed forever. Add an enabled rule without a filter with NoncurrentVersionExpiration (SecureBucket uses 90 days).',
+  reads: 'The bucket\'s VersioningConfiguration.Status and LifecycleConfiguration.Rules: Status, NoncurrentVersionExpiration '
+    + '(or NoncurrentVersionExpirationInDays) and the filters (Prefix, TagFilters, ObjectSizeGreaterThan, ObjectSizeLessThan).',
   controls: ['Security Hub S3.10', 'Control Tower CT.S3.PR.3'],
   check: ctx => {
     const status = dig(ctx.bucket.properties, 'VersioningConfiguration', 'Status');

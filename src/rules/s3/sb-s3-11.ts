@@ -8,6 +8,7 @@ export const SB_S3_11: BucketRule = {
   cause: 'The bucket is deleted with its stack or when it is replaced (DeletionPolicy or UpdateReplacePolicy is not Retain).',
   explanation: 'A bucket deleted by a stack deletion, or by an update that replaces it (a new BucketName), takes its data with it. '
     + 'Keep DeletionPolicy and UpdateReplacePolicy Retain (RemovalPolicy.RETAIN), and acknowledge this rule on buckets meant to be disposable.',
+  reads: 'The bucket\'s DeletionPolicy and UpdateReplacePolicy attributes.',
   controls: ['AWS Well-Architected REL09 (back up data)'],
   check: ctx => {
     const { deletionPolicy, updateReplacePolicy } = ctx.bucket;

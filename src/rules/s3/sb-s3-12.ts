@@ -6,13 +6,17 @@ export const SB_S3_12: BucketRule = {
   id: 'SB-S3-12',
   target: 'bucket',
   appliesTo: 'any',
+  readsPolicyOnly: true,
   cause: 'The bucket policy allows anyone ("*", or everyone but a NotPrincipal) without a condition that restricts who or from where.',
   explanation: 'An Allow to Principal "*" makes the bucket public unless a condition such as aws:SourceArn, aws:SourceAccount, '
     + 'aws:PrincipalOrgID, aws:SourceVpce or aws:SourceIp narrows it to fixed values. Negated, ...IfExists, Null and ForAllValues conditions, and '
     + 'patterns with a wildcard (but aws:userid AROLEID:*), do not narrow it (they match when the key is absent, or match more than '
     + 'fixed values, as S3 judges a policy public). Grant named principals instead.',
-  controls: ['Security Hub S3.2', 'Security Hub S3.3', 'cdk-nag NIST.800.53.R5-S3BucketPublicReadProhibited',
-    'cdk-nag NIST.800.53.R5-S3BucketPublicWriteProhibited'],
+  reads: 'The Allow statements (Principal, NotPrincipal, Condition) of every AWS::S3::BucketPolicy attached to the bucket (by reference, '
+    + 'by name, or from another stack of the app), '
+    + 'and the parameters and resources of the stack their condition values refer to.',
+  controls: ['Security Hub S3.2', 'Security Hub S3.3',
+    'cdk-nag AwsSolutions-S5 (related: website buckets only; it fails any Allow whose principal holds "*", whatever its conditions)'],
   check: ctx => {
     const { statements, unknown } = bucketStatements(ctx);
     const allows = statements.filter(s => s.Effect === 'Allow');

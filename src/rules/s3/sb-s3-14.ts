@@ -6,11 +6,16 @@ export const SB_S3_14: BucketRule = {
   id: 'SB-S3-14',
   target: 'bucket',
   appliesTo: 'any',
+  readsPolicyOnly: true,
   cause: 'The bucket policy allows a principal of another AWS account that is not on the trusted-accounts list.',
   explanation: 'Cross-account access should be deliberate: list the account in the Aspect\'s trustedAccounts, or remove the grant. '
     + 'The account is read from the principal, and from the conditions of the Allow (aws:PrincipalAccount, aws:SourceAccount, '
     + 'aws:SourceOwner, and the ARNs of aws:PrincipalArn and aws:SourceArn). '
     + 'When the stack\'s account is not known at synth (an environment-agnostic stack), a literal account id cannot be told apart from the bucket\'s own.',
+  reads: 'The Allow statements of every AWS::S3::BucketPolicy attached to the bucket (by reference, by name, or from another stack of the '
+    + 'app): Principal.AWS, '
+    + 'and the conditions aws:PrincipalAccount, aws:SourceAccount, aws:SourceOwner, aws:PrincipalArn and aws:SourceArn; the stack\'s account; '
+    + 'the Aspect\'s trustedAccounts.',
   controls: ['Security Hub S3.6'],
   check: ctx => {
     const { statements, unknown } = bucketStatements(ctx);

@@ -8,6 +8,8 @@ export const SB_S3_15: BucketRule = {
   explanation: 'Only one bucket policy takes effect per bucket: the last one deployed replaces the others, silently dropping their statements. '
     + 'Add statements to the bucket\'s own policy (bucket.addToResourcePolicy). Policies of other stacks of the app count too (attached '
     + 'through a cross-stack reference to the bucket\'s name, or by its literal name).',
+  reads: 'The AWS::S3::BucketPolicy resources of the stack and of the app\'s other stacks whose Bucket names this bucket (by reference, '
+    + 'by name, or through a cross-stack export), and those of the stack whose Bucket is not known at synth.',
   controls: ['AWS CloudFormation AWS::S3::BucketPolicy (one policy per bucket)'],
   check: ctx => {
     const elsewhere = ctx.policiesInOtherStacks ?? [];

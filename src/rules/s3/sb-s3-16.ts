@@ -11,6 +11,8 @@ export const SB_S3_16: BucketRule = {
   explanation: 'AWS does not deliver server access logs to a bucket with SSE-KMS default encryption or an Object Lock default retention period, '
     + 'and delivers them only when the bucket policy allows logging.s3.amazonaws.com to put objects (or, with ACLs, the LogDeliveryWrite ACL). '
     + 'Use SSE-S3 (AES256), no default retention and a log-delivery statement on log targets (AccessLogsBucket does all three).',
+  reads: 'The log target\'s BucketEncryption (the first rule\'s SSEAlgorithm), ObjectLockConfiguration.Rule.DefaultRetention and '
+    + 'AccessControl, and the Allow statements for logging.s3.amazonaws.com of the bucket policies attached to it.',
   controls: ['Amazon S3 User Guide: enabling server access logging (target bucket requirements)'],
   check: ctx => {
     const sse = sseByDefault(ctx);

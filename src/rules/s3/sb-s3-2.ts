@@ -7,6 +7,7 @@ export const SB_S3_2: BucketRule = {
   cause: 'The bucket uses SSE-KMS without an S3 Bucket Key.',
   explanation: 'Without a Bucket Key every object operation calls KMS: up to 99% more KMS requests, cost and throttling. Set BucketKeyEnabled: true. '
     + '(DSSE-KMS does not support Bucket Keys and is not judged.)',
+  reads: 'The bucket\'s BucketEncryption: the first rule\'s BucketKeyEnabled and ServerSideEncryptionByDefault.SSEAlgorithm.',
   controls: ['AWS Well-Architected Cost Optimization (no Security Hub control)'],
   check: ctx => {
     const rule = dig(ctx.bucket.properties, 'BucketEncryption', 'ServerSideEncryptionConfiguration', 0);

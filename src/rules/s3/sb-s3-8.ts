@@ -1,4 +1,4 @@
-import { denyAllStatements, NARROWED, soleCondition } from '../engine/bucket-reading';
+import { denyAllStatements, inEveryPolicy, NARROWED, soleCondition } from '../engine/bucket-reading';
 import { asList, cannotVerify, fail, isIntrinsic, isUnknown, PASS, BucketRule } from '../engine/model';
 import { covers } from '../engine/policy';
 
@@ -6,11 +6,16 @@ export const SB_S3_8: BucketRule = {
   id: 'SB-S3-8',
   target: 'bucket',
   appliesTo: 'any',
+  readsPolicyOnly: true,
   cause: 'The bucket policy does not deny TLS versions below 1.2.',
   explanation: 'A Deny of s3:* to everyone when NumericLessThan s3:TlsVersion 1.2 (or 1.3), on the bucket and its objects, refuses outdated TLS. '
     + 'AWS endpoints require TLS 1.2 since 2024; the Deny keeps that guarantee in the bucket itself. The TLS version must be the Deny\'s only condition.',
+  reads: 'The Deny statements (Effect, Principal, Action, Resource, NumericLessThan s3:TlsVersion) of every AWS::S3::BucketPolicy attached '
+    + 'to the bucket (by reference, by name, or from another stack of the app), '
+    + 'their CloudFormation Conditions, and the bucket\'s BucketName to match the ARNs.',
   controls: ['Amazon S3 condition key s3:TlsVersion (no Security Hub control)'],
-  check: ctx => {
+  // Each policy that can be in effect must hold the Deny (only one takes effect).
+  check: context => inEveryPolicy(context, ctx => {
     const all = denyAllStatements(ctx);
     let unknown = all.unknown;
     let bucketBest: number | undefined;
@@ -37,5 +42,5 @@ export const SB_S3_8: BucketRule = {
     }
     if (bucketBest === undefined && objectsBest === undefined) { return fail('no Deny of s3:* to everyone with NumericLessThan s3:TlsVersion'); }
     return fail(`the TLS version Deny does not cover ${bucketBest === undefined ? 'the bucket ARN' : 'the objects (bucket/*)'}`);
-  },
+  }),
 };
