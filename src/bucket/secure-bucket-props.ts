@@ -265,6 +265,21 @@ export interface SecureBucketProps {
   readonly replicationRoleName?: string;
 
   /**
+   * The replication roles of source buckets outside this app (another account, or another CDK app) that
+   * may replicate into this bucket. Only the replication roles of the bucket's own sources may: a Deny
+   * refuses S3 replication's writes (`s3:Replicate*`, `s3:ObjectOwnerOverrideToBucketOwner`) to every
+   * other principal, so that no one writes replicas the bucket's policy did not expect. The roles of
+   * sources in this app are added when they replicate here (`replication`, `addReplicationDestination`),
+   * and are exempted from the bucket's access restrictions like these. Give full role ARNs; the source's
+   * owner grants the role, and this bucket's key must let it encrypt replicas
+   * (`SecureBucket.replicationDestinationKeyStatement` on the destination side, see docs/disaster-recovery.md).
+   *
+   * @default - only the replication roles of sources in this app
+   * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/setting-repl-config-perm-overview.html
+   */
+  readonly replicationSourceRoleArns?: string[];
+
+  /**
    * S3 Object Lock with a default retention (write once, read many). It cannot be turned off
    * once the bucket exists, and is refused with `removalPolicy: DESTROY` and `autoDeleteObjects`.
    *

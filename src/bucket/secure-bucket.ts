@@ -1,4 +1,4 @@
-import { CfnResource, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Arn, ArnFormat, CfnResource, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -15,6 +15,7 @@ import { futurePath, validationMessage } from '../private/errors';
 import { denyGrantsExceptForAwsServices, logDeliveryStatement, logSourceArn, wrongEncryptionDenies } from '../private/statements';
 import { ReplicationDestinationKeyPolicyOptions, ReplicationDestinationOptions, ReplicationDestinationPolicyOptions } from '../replication/replication-destination';
 import { ReplicationManager } from '../replication/replication-manager';
+import { allowReplicationFrom } from '../replication/replication-sources';
 import { destinationBucketStatements, destinationKeyStatement, denyOtherReplicators } from '../replication/replication-statements';
 
 /**
@@ -131,6 +132,8 @@ export class SecureBucket extends s3.Bucket {
     for (const statement of wrongEncryptionDenies(this.arnForObjects('*'), this.key.keyArn)) {
       this.addToResourcePolicy(statement);
     }
+    // Only the replication roles of the bucket's own sources may write replicas into it.
+    this.allowSourcesOutsideTheApp(props.replicationSourceRoleArns ?? []);
 
     // EventBridge through the bucket's own property: no custom resource, no Lambda function.
     cfn.notificationConfiguration = { eventBridgeConfiguration: { eventBridgeEnabled: true } };
@@ -200,6 +203,26 @@ export class SecureBucket extends s3.Bucket {
       this.dropReplicationAcknowledgements();
     }
     this.replicationManager.add(options);
+  }
+
+  /**
+   * Lets the replication roles of sources outside the app replicate into this bucket: the Allow a
+   * cross-account role needs (through its account), the exception in the Deny of other replicators, an
+   * exemption from the access restrictions, and, on a key this bucket created, the grant to encrypt
+   * replicas through S3 in this region.
+   */
+  private allowSourcesOutsideTheApp(roleArns: string[]): void {
+    allowReplicationFrom(this, roleArns);
+    const region = Stack.of(this).region;
+    roleArns.forEach((roleArn, i) => {
+      const sourceAccount = Arn.split(roleArn, ArnFormat.SLASH_RESOURCE_NAME).account!;
+      const options = { destinationBucketArn: this.bucketArn, sourceAccount, replicationRoleArn: roleArn, deleteMarkerReplication: false };
+      for (const statement of destinationBucketStatements(options, `AllowReplicationFromSourceRole${i + 1}`)) {
+        this.addToResourcePolicy(statement);
+      }
+      this.key.addToResourcePolicy(destinationKeyStatement({ destinationRegion: region, sourceAccount, replicationRoleArn: roleArn },
+        `AllowReplicaEncryptionForSourceRole${i + 1}`));
+    });
   }
 
   private handOverNotificationsToCustomResource(): void {

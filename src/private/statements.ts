@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IConstruct } from 'constructs';
 import { invalidProp } from './errors';
+import { ENCRYPTED_WRITES_ACTIONS } from './s3-actions';
 import { literalBucketName } from './validate';
 
 /**
@@ -37,7 +38,9 @@ export function wrongEncryptionDenies(objectsArn: string, keyArn: string): iam.P
   const base = {
     effect: iam.Effect.DENY,
     principals: [new iam.AnyPrincipal()],
-    actions: ['s3:PutObject'],
+    // Every action that writes object data with encryption headers: PutObject, and ReplicateObject (default
+    // encryption does not apply to replicas), from AWS's Service Authorization Reference (src/private/s3-actions.ts).
+    actions: [...ENCRYPTED_WRITES_ACTIONS],
     resources: [objectsArn],
   };
   return [

@@ -5,7 +5,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, IConstruct } from 'constructs';
 import type { ReplicationDestinationOptions } from './replication-destination';
-import { DESTINATION_KEY_ACTIONS, denyOtherReplicators, destinationBucketStatements, destinationKeyStatement, destinationObjectActions, kmsConditions, SOURCE_BUCKET_ACTIONS, SOURCE_OBJECT_ACTIONS, SOURCE_OBJECT_LOCK_ACTIONS } from './replication-statements';
+import { replicationWiring } from './replication-sources';
+import { DESTINATION_KEY_ACTIONS, destinationBucketStatements, destinationKeyStatement, destinationObjectActions, kmsConditions, SOURCE_BUCKET_ACTIONS, SOURCE_OBJECT_ACTIONS, SOURCE_OBJECT_LOCK_ACTIONS } from './replication-statements';
 import { addBucketServiceRole } from '../access/internal';
 import { acknowledgeRules } from '../private/acknowledge';
 import { existingStateOf, stateOf } from '../private/construct-state';
@@ -26,12 +27,6 @@ interface ResolvedDestination {
   readonly ruleId: string;
 }
 
-interface DestinationWiring {
-  readonly roleArns: string[];
-  statements: number;
-}
-/** The state key of a destination's wiring: the replication roles it grants, and its statements. */
-const WIRING = 'replication.wiring';
 
 /** The destinations each source replicates to (to refuse two buckets replicating to each other: a dependency cycle). */
 const REPLICATES_TO = 'replication.replicatesTo';
@@ -199,12 +194,7 @@ export class ReplicationManager {
 
   /** The same-app destination grants the role, exempts it from restrictions, and denies other replicators. */
   private wireDestination(dest: s3.IBucket & IConstruct, resolved: ResolvedDestination, role: RoleReference): void {
-    let wiring = existingStateOf<DestinationWiring>(dest, WIRING);
-    if (!wiring) {
-      wiring = stateOf<DestinationWiring>(dest, WIRING, () => ({ roleArns: [], statements: 0 }));
-      const roles = wiring.roleArns;
-      dest.addToResourcePolicy(denyOtherReplicators(dest.arnForObjects('*'), () => roles));
-    }
+    const wiring = replicationWiring(dest);
     wiring.roleArns.push(role.arn);
     const index = ++wiring.statements;
     for (const statement of destinationBucketStatements({

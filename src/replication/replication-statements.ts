@@ -1,6 +1,7 @@
 import { Aws, Lazy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { ReplicationDestinationKeyPolicyOptions, ReplicationDestinationPolicyOptions } from './replication-destination';
+import { REPLICATION_WRITES_ACTIONS } from '../private/s3-actions';
 
 /*
  * Permissions follow the Amazon S3 User Guide:
@@ -35,8 +36,11 @@ export function destinationObjectActions(deleteMarkers: boolean, crossAccount: b
   ];
 }
 
-/** Every replication action a destination can receive (denied to all but the replication roles). */
-export const ALL_REPLICATE_ACTIONS = ['s3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags', 's3:ObjectOwnerOverrideToBucketOwner'];
+/**
+ * Every replication action a destination can receive (denied to all but the replication roles): the
+ * class `replicates-objects` of src/private/s3-actions.ts, generated from AWS's Service Authorization Reference.
+ */
+export const ALL_REPLICATE_ACTIONS: readonly string[] = REPLICATION_WRITES_ACTIONS;
 
 /** KMS actions on the key that encrypts replicas (Decrypt: the S3 Bucket Key integrity check). */
 export const DESTINATION_KEY_ACTIONS = ['kms:Encrypt', 'kms:Decrypt'];
@@ -71,13 +75,13 @@ export function destinationBucketStatements(options: ReplicationDestinationPolic
   ];
 }
 
-/** The Deny that keeps everyone but the listed replication roles from writing replicas. */
+/** The Deny that keeps everyone but the listed principals (replication roles) from writing replicas. */
 export function denyOtherReplicators(objectsArn: string, roleArns: () => string[]): iam.PolicyStatement {
   return new iam.PolicyStatement({
     sid: 'DenyReplicationExceptReplicationRoles',
     effect: iam.Effect.DENY,
     principals: [new iam.AnyPrincipal()],
-    actions: ALL_REPLICATE_ACTIONS,
+    actions: [...ALL_REPLICATE_ACTIONS],
     resources: [objectsArn],
     conditions: { ArnNotEquals: { 'aws:PrincipalArn': Lazy.list({ produce: roleArns }) } },
   });

@@ -85,23 +85,24 @@ describe('RoleOnly', () => {
 });
 
 describe('AdminOnlyChanges', () => {
-  test('denies the administration actions on the bucket ARN to everyone but the administrators', () => {
+  test('denies the administration actions on the bucket and its objects to everyone but the administrators', () => {
     const stack = newStack({ env: ENV });
     const bucket = new s3.Bucket(stack, 'Data');
 
     bucket.with(new AdminOnlyChanges({ administratorArns: [ADMIN_ARN, 'PlatformAdmin'] }));
 
     const statement = onlyRestriction(stack, bucket);
+    // Patterns of the actions of the classes changes-access, changes-configuration and bypasses-protection (test/private/s3-actions.test.ts
+    // proves every S3 action of AWS's data against them).
     expect(statement.Action).toEqual([
-      's3:PutBucketPolicy', 's3:DeleteBucketPolicy', 's3:PutBucketAcl', 's3:PutBucketPublicAccessBlock',
-      's3:PutEncryptionConfiguration', 's3:PutBucketVersioning', 's3:PutLifecycleConfiguration', 's3:PutBucketLogging',
-      's3:PutBucketOwnershipControls', 's3:PutReplicationConfiguration', 's3:PutBucketObjectLockConfiguration', 's3:DeleteBucket',
+      's3:BypassGovernanceRetention', 's3:CreateBucket*', 's3:DeleteBucket*', 's3:PauseReplication', 's3:Put*Configuration', 's3:PutBucket*',
+      's3:PutObjectLegalHold', 's3:PutObjectRetention', 's3:TagResource', 's3:UntagResource', 's3:UpdateBucketMetadata*TableConfiguration',
     ]);
-    expect(statement.Resource).toEqual(bucketArn(bucket));
+    expect(statement.Resource).toEqual([bucketArn(bucket), objectsArn(bucket)]);
     expect(statement.Condition.ArnNotLike['aws:PrincipalArn']).toEqual([ADMIN_ARN, pinnedRole('PlatformAdmin'), ROOT_ARN, CFN_EXEC_ROLE]);
   });
 
-  test('denies object ACLs on bucket/* to everyone, without a condition', () => {
+  test('denies object ACLs on bucket/* to everyone, unless the ACL only gives the bucket owner full control', () => {
     const stack = newStack({ env: ENV });
     const bucket = new s3.Bucket(stack, 'Data');
 
@@ -112,8 +113,9 @@ describe('AdminOnlyChanges', () => {
       Sid: expect.stringMatching(/^DenyToEveryone/),
       Effect: 'Deny',
       Principal: { AWS: '*' },
-      Action: ['s3:PutObjectAcl', 's3:PutObjectVersionAcl'],
+      Action: 's3:PutObject*Acl',
       Resource: objectsArn(bucket),
+      Condition: { StringNotEquals: { 's3:x-amz-acl': 'bucket-owner-full-control' } },
     }]);
   });
 

@@ -333,12 +333,14 @@ describe('estimatePolicyBytes', () => {
     expect(intrinsics).toBeGreaterThan(100);
   });
 
-  test('estimates the benchmark\'s SecureBucket with every restriction and typical lists under 6 KB', () => {
+  // Under 7 KB (a third of the limit): the policy covers every administration, encrypted-write and replication action of
+  // AWS's data (src/private/s3-actions.ts), about 700 bytes more than the hand-written lists it replaced.
+  test('estimates the benchmark\'s SecureBucket with every restriction and typical lists under 7 KB', () => {
     for (const lists of ['minimal', 'typical'] as const) {
       const app = newApp();
       const bucket = benchmarkBucket(app, lists);
       const document = Stack.of(bucket).resolve(bucket.policy!.document);
-      expect(estimatePolicyBytes(document)).toBeLessThan(6 * 1024);
+      expect(estimatePolicyBytes(document)).toBeLessThan(7 * 1024);
     }
   });
 });
@@ -485,7 +487,7 @@ describe('AccessRestriction', () => {
     expect(() => Template.fromStack(over.stack)).toThrow(/The bucket policy of Stack\/Data is about \d+ bytes, over the S3 limit of 20480 bytes/);
   });
 
-  test('a SecureBucket with every restriction and every exemption stays under 6 KB (measured: 5,832 bytes)', () => {
+  test('a SecureBucket with every restriction and every exemption stays under 7 KB', () => {
     // GIVEN: the network restrictions combined with anyOf (as they must be to allow either),
     // RoleOnly and AdminOnlyChanges, each with two break-glass principals, and a bucket whose
     // auto-delete and notifications roles are exempted too.
@@ -508,10 +510,10 @@ describe('AccessRestriction', () => {
     }
     // ...and the estimate is the same as for the unsynthesized document.
     expect(bytes).toEqual(estimatePolicyBytes(stack.resolve(bucket.policy!.document)));
-    expect(bytes).toBeLessThan(6 * 1024);
+    expect(bytes).toBeLessThan(7 * 1024);
   });
 
-  test('a SecureBucket with all four restrictions applied separately stays well under 20 KB (measured: 6,735 bytes)', () => {
+  test('a SecureBucket with all four restrictions applied separately stays well under 20 KB', () => {
     // The network restrictions ANDed (which denies endpoint traffic, and warns) cost one more
     // statement than anyOf: about 1 KB per restriction with every exemption.
     const anyOfStack = newStack({ env: ENV });

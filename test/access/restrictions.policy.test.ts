@@ -485,7 +485,8 @@ describe('access restrictions, evaluated', () => {
       { name: 'AdminOnlyChanges: a developer may still put objects', principal: DEVELOPER, action: 's3:PutObject', context: FROM_INTERNET, expected: 'Allowed' },
       { name: 'AdminOnlyChanges: a developer may still delete objects', principal: DEVELOPER, action: 's3:DeleteObject', context: FROM_INTERNET, expected: 'Allowed' },
       { name: 'AdminOnlyChanges: a developer may still list the bucket', principal: DEVELOPER, action: 's3:ListBucket', resource: 'bucket', context: FROM_INTERNET, expected: 'Allowed' },
-      { name: 'AdminOnlyChanges: a developer may still tag the bucket (not a reserved change)', principal: DEVELOPER, action: 's3:PutBucketTagging', resource: 'bucket', context: FROM_INTERNET, expected: 'Allowed' },
+      // Bucket tags drive attribute-based access (s3:PutBucketAbac) and cost allocation: a reserved change.
+      { name: 'AdminOnlyChanges: a developer may not tag the bucket', principal: DEVELOPER, action: 's3:PutBucketTagging', resource: 'bucket', context: FROM_INTERNET, expected: 'ExplicitlyDenied', deniedBy },
     ];
     test.each(ADMINS)('$name', async s => expectScenario(f, s));
 
@@ -517,6 +518,15 @@ describe('access restrictions, evaluated', () => {
     ];
     test.each(OBJECT_ACL_WRITERS)('AdminOnlyChanges: nobody may put an object ACL, not even $who ($action)', async ({ principal, action }) => {
       await expectScenario(f, { name: action, principal, action, context: FROM_INTERNET, expected: 'ExplicitlyDenied', deniedBy: objectAcls });
+    });
+    // S3 authorizes an upload that sets an ACL as s3:PutObjectAcl too (the PutObject API reference): an ACL that
+    // only gives the bucket owner full control, which CloudTrail, AWS Config and cross-account writers send, is not refused.
+    const OWNER_ONLY_ACL = { ...FROM_INTERNET, 's3:x-amz-acl': 'bucket-owner-full-control' };
+    test.each(OBJECT_ACL_WRITERS)('AdminOnlyChanges: $who may write bucket-owner-full-control ($action)', async ({ principal, action }) => {
+      await expectScenario(f, { name: action, principal, action, context: OWNER_ONLY_ACL, expected: 'Allowed' });
+    });
+    test('AdminOnlyChanges: an ACL that grants more than the owner (public-read) is still denied', async () => {
+      await expectScenario(f, { name: 'public-read', principal: DEVELOPER, action: 's3:PutObjectAcl', context: { ...FROM_INTERNET, 's3:x-amz-acl': 'public-read' }, expected: 'ExplicitlyDenied', deniedBy: objectAcls });
     });
   });
 
@@ -690,16 +700,17 @@ describe('access restriction statements', () => {
     expect(statement.Condition!.BoolIfExists).toEqual({ 'aws:PrincipalIsAWSService': 'false' });
   });
 
-  test('AdminOnlyChanges denies configuration changes on the bucket ARN and object ACLs on the objects', () => {
+  test('AdminOnlyChanges denies administration on the bucket and its objects, and object ACLs beyond the owner on the objects', () => {
     const f = secureBucket(() => [new AdminOnlyChanges({ administratorArns: ['admin'] })]);
     const statements = statementsOf(f);
-    expect(statements.find(s => s.Sid === 'RestrictAdminOnlyChanges1')).toMatchObject({ Effect: 'Deny', Resource: f.policy.bucketArn });
+    // Object Lock bypass, retention and legal hold act on objects.
+    expect(statements.find(s => s.Sid === 'RestrictAdminOnlyChanges1')).toMatchObject({ Effect: 'Deny', Resource: [f.policy.bucketArn, `${f.policy.bucketArn}/*`] });
     expect(statements.find(s => s.Sid === 'DenyToEveryone1')).toMatchObject({
       Effect: 'Deny',
-      Action: ['s3:PutObjectAcl', 's3:PutObjectVersionAcl'],
+      Action: 's3:PutObject*Acl',
       Resource: `${f.policy.bucketArn}/*`,
+      Condition: { StringNotEquals: { 's3:x-amz-acl': 'bucket-owner-full-control' } },
     });
-    expect(statements.find(s => s.Sid === 'DenyToEveryone1')!.Condition).toBeUndefined();
   });
 
   test('applying the same restriction twice adds one statement', () => {

@@ -75,7 +75,7 @@ const CASES: RestrictionCase[] = [
     make: (_stack, options = {}) => new AdminOnlyChanges({ administratorArns: [ADMIN_ARN], ...options }),
     condition: () => ({}),
     actions: AdminOnlyChanges.ADMINISTRATION_ACTIONS,
-    onObjects: false,
+    onObjects: true,
     network: false,
     allowedArns: () => [ADMIN_ARN],
     serviceRoleArns: [],

@@ -1,6 +1,6 @@
 /** SecureBucket refusing what contradicts a guarantee: props, log targets, and changes made after construction. */
-import { Duration, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { CfnParameter, Duration, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AccessLogsBucket, SecureBucket, SecureBucketProps } from '../../src';
@@ -294,5 +294,40 @@ describe('SecureBucket lifecycle checks', () => {
         noncurrentVersionTransitions: [{ storageClass: s3.StorageClass.GLACIER, transitionAfter: Duration.days(120) }],
       }],
     })).not.toThrow();
+  });
+});
+
+describe('SecureBucket replicationSourceRoleArns', () => {
+  test.each([
+    [[], 'SecureBucket.ReplicationSourceRoleArnsEmpty', /'replicationSourceRoleArns' cannot be an empty list/],
+    [['arn:aws:iam::222222222222:role/*'], 'SecureBucket.ReplicationSourceRoleArnMalformed', /'replicationSourceRoleArns\[0\]'.*no wildcard/],
+    [['arn:aws:iam::222222222222:user/replicator'], 'SecureBucket.ReplicationSourceRoleArnMalformed', /'replicationSourceRoleArns\[0\]'/],
+    [['arn:aws:iam::222222222222:role/r', 'arn:aws:iam::222222222222:role/r'], 'SecureBucket.ReplicationSourceRoleArnDuplicate', /'replicationSourceRoleArns\[1\]'/],
+  ])('fails: %j', (arns, code, message) => {
+    const stack = newStack({ env: ENV });
+    expect(() => new SecureBucket(stack, 'Data', { replicationSourceRoleArns: arns })).toThrow(expect.objectContaining({ code, message: expect.stringMatching(message) }));
+  });
+
+  test('accepts a token role ARN', () => {
+    const stack = newStack({ env: ENV });
+    const arn = new CfnParameter(stack, 'SourceRole').valueAsString;
+    new SecureBucket(stack, 'Data', { replicationSourceRoleArns: [arn] });
+    Template.fromStack(stack).hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Sid: 'AllowReplicationFromSourceRole1', Condition: { ArnEquals: { 'aws:PrincipalArn': { Ref: 'SourceRole' } } } })]) },
+    });
+  });
+
+  test('the key the bucket created lets the role encrypt replicas through S3 in the bucket\'s region only', () => {
+    const stack = newStack({ env: ENV });
+    new SecureBucket(stack, 'Data', { replicationSourceRoleArns: [`arn:aws:iam::${OTHER_ACCOUNT}:role/replication`] });
+    Template.fromStack(stack).hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Sid: 'AllowReplicaEncryptionForSourceRole1',
+          Action: ['kms:Encrypt', 'kms:Decrypt'],
+          Condition: Match.objectLike({ ArnEquals: { 'aws:PrincipalArn': `arn:aws:iam::${OTHER_ACCOUNT}:role/replication` } }),
+        })]),
+      },
+    });
   });
 });

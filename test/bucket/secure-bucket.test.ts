@@ -88,7 +88,8 @@ const DEFAULT_GUARANTEES: Array<[string, (f: Fixture) => void]> = [
       Sid: 'DenyEncryptionWithoutThisKey',
       Effect: 'Deny',
       Principal: { AWS: '*' },
-      Action: 's3:PutObject',
+      // Every action that writes object data with encryption headers (replicas included).
+      Action: ['s3:PutObject', 's3:ReplicateObject', 's3:UpdateObjectEncryption'],
       Resource: objectsArn(bucket),
       Condition: { Null: { [SSE_HEADER]: 'false' }, StringNotEquals: { [SSE_KEY_HEADER]: keyArn(bucket.key) } },
     });
@@ -98,7 +99,7 @@ const DEFAULT_GUARANTEES: Array<[string, (f: Fixture) => void]> = [
       Sid: 'DenyKeyIdWithOtherEncryption',
       Effect: 'Deny',
       Principal: { AWS: '*' },
-      Action: 's3:PutObject',
+      Action: ['s3:PutObject', 's3:ReplicateObject', 's3:UpdateObjectEncryption'],
       Resource: objectsArn(bucket),
       Condition: { Null: { [SSE_KEY_HEADER]: 'false' }, StringNotEquals: { [SSE_HEADER]: 'aws:kms' } },
     });

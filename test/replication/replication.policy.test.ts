@@ -137,20 +137,12 @@ describe('the replication role and the destination policy, evaluated', () => {
   });
 });
 
-describe('SecureBucket.replicationDestinationStatements, evaluated on a destination of another account', () => {
-  // GIVEN a destination SecureBucket (this account) that adds the helper's statements for a source in SOURCE_ACCOUNT
+describe('a SecureBucket destination of a source in another account (replicationSourceRoleArns), evaluated', () => {
+  // GIVEN a destination SecureBucket (this account) that names the replication role of a source in SOURCE_ACCOUNT
   const app = newApp();
   const stack = new Stack(app, 'Dest', { env: { account: TEST_ACCOUNT, region: 'eu-west-1' } });
-  const bucket = new SecureBucket(stack, 'Replica', { bucketName: 'dr-replica' });
   const roleArn = `arn:aws:iam::${SOURCE_ACCOUNT}:role/replication`;
-  for (const s of SecureBucket.replicationDestinationStatements({
-    destinationBucketArn: 'arn:aws:s3:::dr-replica', sourceAccount: SOURCE_ACCOUNT, replicationRoleArn: roleArn,
-  })) {
-    bucket.addToResourcePolicy(s);
-  }
-  (bucket.key as kms.Key).addToResourcePolicy(SecureBucket.replicationDestinationKeyStatement({
-    destinationBucketArn: 'arn:aws:s3:::dr-replica', destinationRegion: 'eu-west-1', sourceAccount: SOURCE_ACCOUNT, replicationRoleArn: roleArn,
-  }));
+  const bucket = new SecureBucket(stack, 'Replica', { bucketName: 'dr-replica', replicationSourceRoleArns: [roleArn] });
   const evaluator = BucketPolicyEvaluator.fromTemplate(Template.fromStack(stack).toJSON() as CfnTemplate,
     { bucketLogicalId: stack.resolve((bucket.node.defaultChild as s3.CfnBucket).logicalId) });
   const replicate = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:Replicate*', Resource: '*' }] };
@@ -172,6 +164,23 @@ describe('SecureBucket.replicationDestinationStatements, evaluated on a destinat
 
   test('a principal of the destination account with s3:* may not forge replicas', async () => {
     expect(await evaluator.evaluate({ principal: `arn:aws:iam::${TEST_ACCOUNT}:role/Admin`, action: 's3:ReplicateObject' })).toBe('ExplicitlyDenied');
+  });
+
+  test('fails: the source role may not write replicas encrypted with SSE-S3 or another key (default encryption does not apply to replicas)', async () => {
+    const as = (context: Record<string, string>) => evaluator.evaluate({
+      principal: `arn:aws:sts::${SOURCE_ACCOUNT}:assumed-role/replication/s3`,
+      action: 's3:ReplicateObject',
+      identityPolicyAllows: false,
+      identityPolicies: [replicate],
+      context,
+    });
+    expect(await as({ 's3:x-amz-server-side-encryption': 'AES256' })).toBe('ExplicitlyDenied');
+    expect(await as({ 's3:x-amz-server-side-encryption': 'aws:kms', 's3:x-amz-server-side-encryption-aws-kms-key-id': `arn:aws:kms:eu-west-1:${SOURCE_ACCOUNT}:key/other` }))
+      .toBe('ExplicitlyDenied');
+    expect(await as({ 's3:x-amz-server-side-encryption': 'aws:kms' })).toBe('ExplicitlyDenied');
+    // The bucket's own key, as the replication configuration's ReplicaKmsKeyID sends it, passes.
+    const bucketKey = keyArnFor(stack.resolve((bucket.key.node.defaultChild as kms.CfnKey).logicalId));
+    expect(await as({ 's3:x-amz-server-side-encryption': 'aws:kms', 's3:x-amz-server-side-encryption-aws-kms-key-id': bucketKey })).toBe('Allowed');
   });
 
   test('the source role may not delete objects or read them', async () => {

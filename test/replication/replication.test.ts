@@ -9,6 +9,7 @@ import { ACCOUNT, ENV, newApp, newStack } from '../helpers/stacks';
 
 const OTHER_KEY_ARN = 'arn:aws:kms:eu-west-1:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const SAME_ACCOUNT_KEY_ARN = 'arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+const ROOT_ARN = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111111111111:root']] };
 
 /** The replication role's policy document, with intrinsics resolved for the test environment. */
 function rolePolicy(stack: Stack): any {
@@ -184,7 +185,7 @@ describe('SecureBucket replication', () => {
     Template.fromStack(stack).hasResourceProperties('AWS::S3::BucketPolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
-          Match.objectLike({ Sid: 'DenyReplicationExceptReplicationRoles', Effect: 'Deny', Condition: { ArnNotEquals: { 'aws:PrincipalArn': [role] } } }),
+          Match.objectLike({ Sid: 'DenyReplicationExceptReplicationRoles', Effect: 'Deny', Condition: { ArnNotEquals: { 'aws:PrincipalArn': [role, ROOT_ARN] } } }),
           Match.objectLike({ Sid: 'AllowReplicationFromSource1', Effect: 'Allow', Action: ['s3:ReplicateObject', 's3:ReplicateTags'] }),
         ]),
       },
@@ -227,10 +228,11 @@ describe('SecureBucket replication', () => {
     new SecureBucket(stack, 'Data', {
       replication: { destination: replica, destinationKey: kms.Key.fromKeyArn(stack, 'K', OTHER_KEY_ARN), destinationAccount: '222222222222' },
     });
+    // Only the source's own policy, whose Deny keeps replicas out of it, names replication: no statement for the destination.
     const policies = Template.fromStack(stack).findResources('AWS::S3::BucketPolicy');
-    for (const p of Object.values<any>(policies)) {
-      expect(JSON.stringify(p)).not.toContain('Replicat');
-    }
+    expect(Object.keys(policies)).toHaveLength(2); // the source's and its access-logs bucket's
+    expect(JSON.stringify(policies)).not.toContain('dr-replica');
+    expect(JSON.stringify(policies)).not.toContain('AllowReplicationFromSource');
   });
 
   test('a token destination account and key pass unchecked', () => {
@@ -264,7 +266,8 @@ describe('SecureBucket.replicationDestinationStatements', () => {
         Sid: 'DenyReplicationExceptReplicationRoles',
         Effect: 'Deny',
         Principal: { AWS: '*' },
-        Action: ['s3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags', 's3:ObjectOwnerOverrideToBucketOwner'],
+        // Every action of the class replicates-objects (src/private/s3-actions.ts).
+        Action: ['s3:ObjectOwnerOverrideToBucketOwner', 's3:Replicate*'],
         Resource: 'arn:aws:s3:::dr-replica/*',
         Condition: { ArnNotEquals: { 'aws:PrincipalArn': ['arn:aws:iam::111111111111:role/replication'] } },
       },

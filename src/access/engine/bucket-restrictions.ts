@@ -52,6 +52,8 @@ export interface RestrictionSpec {
   readonly warnings: RestrictionWarning[];
   /** Object actions denied to everyone, without exemptions (e.g. object ACLs). */
   readonly objectActionsDeniedToAll?: string[];
+  /** The condition of the Deny of `objectActionsDeniedToAll` (e.g. unless the ACL is `bucket-owner-full-control`). */
+  readonly objectActionsDeniedToAllUnless?: Record<string, Record<string, string>>;
 }
 
 /** The spec of a restriction on every S3 action on the bucket and its objects (all but AdminOnlyChanges). */
@@ -130,6 +132,7 @@ export class BucketRestrictions {
         principals: [new iam.AnyPrincipal()],
         actions: deniedToAll,
         resources: [this.bucket.arnForObjects('*')],
+        conditions: spec.objectActionsDeniedToAllUnless,
       }));
     }
     for (const warning of spec.warnings) {
